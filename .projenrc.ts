@@ -1,0 +1,77 @@
+import { cdk8s, javascript } from 'projen';
+
+/** Istio release whose published CRDs the committed L1 code in `src/imports/` was generated from. */
+const ISTIO_VERSION = '1.30.3';
+const ISTIO_CRDS_URL = `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/charts/base/files/crd-all.gen.yaml`;
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-asm-egress',
+  description: 'Typed cdk8s constructs for egress-traffic policy on a service mesh: Alibaba Cloud ASM ASMEgressTrafficPolicy and the equivalent open-source Istio objects.',
+  author: 'cdk8s-asm-egress maintainers',
+  authorAddress: 'maintainers@users.noreply.r-seed-9ba364a3.example',
+  repositoryUrl: 'https://github.com/maintainers/cdk8s-asm-egress.git',
+  keywords: ['cdk8s', 'istio', 'asm', 'service-mesh', 'egress', 'alibaba-cloud'],
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.4.2',
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // Runtime libraries that are not jsii modules must be bundled, or jsii cannot load the assembly.
+  bundledDeps: ['yaml@^2.8.0'],
+  devDeps: [
+    'cdk8s-cli@^2.200.0',
+    'fast-check@^4.0.0',
+    '@kubernetes-models/istio@^3.0.0',
+    '@types/node@^20',
+    'ajv@^8.17.0',
+  ],
+  bin: { 'asm-egress': 'bin/asm-egress' },
+
+  jestOptions: {
+    // A snapshot mismatch must fail the run; `npx projen test:update` rewrites on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'scripts'],
+    ignorePatterns: ['src/imports/', '*.d.ts', '*.js', '*.mjs', 'node_modules/', 'coverage'],
+  },
+  tsconfigDev: {
+    include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+});
+
+// Regenerate every committed L1 class. ISTIO_CRDS may name a local file or a URL; by default
+// Istio's published CRDs of the pinned release are read. Only the kinds the library emits are kept.
+project.addTask('import', {
+  description: `Regenerate the L1 classes in src/imports (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs)`,
+  steps: [
+    { exec: 'cdk8s import imports/asm-egress-traffic-policy.yaml --output src/imports --language typescript --no-class-prefix' },
+    { exec: `ts-node --project test/tsconfig.json scripts/select-istio-crds.ts ${ISTIO_CRDS_URL} .istio-crds.yaml` },
+    { exec: 'cdk8s import .istio-crds.yaml --output src/imports --language typescript' },
+    { exec: 'rm -f .istio-crds.yaml' },
+  ],
+});
+
+// The bundled example app: `npm run synth` writes the documented examples to dist/.
+project.addTask('synth', {
+  description: 'Synthesise the bundled example app (examples/) to YAML in dist/ (same as `npx cdk8s synth`)',
+  exec: 'ts-node --project test/tsconfig.json examples/main.ts',
+});
+
+project.gitignore.exclude('/.istio-crds.yaml');
+project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
+project.synth();
