@@ -1,0 +1,62 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../src';
+
+// The three examples of Alibaba Cloud's ASMEgressTrafficPolicy reference page, written with the
+// constructs. All three use gateway egressgateway-a, and ASM expects one policy per gateway, so
+// each is its own App (see main.ts).
+
+const sleepA = EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } });
+
+/** Example 1: sleep-a in mytest may reach http://www.httpbin.org over gateway port 80. */
+export class Example1 extends Chart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const policy = new EgressTrafficPolicy(this, 'Egress', { gateway: 'egressgateway-a' });
+    policy.addRule()
+      .from(sleepA)
+      .to(ExternalService.http('httpbin-service-http', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 80 }));
+  }
+}
+
+/** Example 2: HTTP upgraded to HTTPS at the gateway, and HTTPS services on ports of their own. */
+export class Example2 extends Chart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const policy = new EgressTrafficPolicy(this, 'Egress', { gateway: 'egressgateway-a' });
+    policy.addRule()
+      .from(sleepA)
+      .to(
+        ExternalService.http('httpbin-service-http', {
+          hosts: ['www.httpbin.org', 'httpbin.org'],
+          gatewayPort: 80,
+          httpsUpgrade: { port: 443 },
+        }),
+        ExternalService.https('httpbin-service-https', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 444 }),
+      );
+    policy.addRule()
+      .from(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-b' } }))
+      .to(ExternalService.https('aliyun-service-https', { hosts: ['www.aliyun.com'], gatewayPort: 445 }));
+  }
+}
+
+/**
+ * Example 3: HTTP, HTTPS, an upgrade and TCP services without gateway ports. With
+ * `GatewayPortAllocation.ASM` the ports are left to ASM (as documented); with the default
+ * `LIBRARY` the library allocates them and writes them into the YAML.
+ */
+export class Example3 extends Chart {
+  constructor(scope: Construct, id: string, portAllocation: GatewayPortAllocation) {
+    super(scope, id);
+    const policy = new EgressTrafficPolicy(this, 'Egress', { gateway: 'egressgateway-a', portAllocation });
+    policy.addRule()
+      .from(EgressSource.namespace('default', { workloadSelector: { app: 'sleep' } }))
+      .to(
+        ExternalService.http('aliyun-com-http', { hosts: ['aliyun.com'] }),
+        ExternalService.https('aliyun-https', { hosts: ['aliyun.com'] }),
+        ExternalService.http('https-upgrade', { hosts: ['taobao.com'], httpsUpgrade: { port: 443 } }),
+        ExternalService.tcp('tcp-svc1', { hosts: ['1.1.1.1'], port: 44 }),
+        ExternalService.tcp('tcp-svc2', { hosts: ['test-tcp.com'], port: 444 }),
+      );
+  }
+}

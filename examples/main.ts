@@ -1,0 +1,26 @@
+import { rmSync } from 'fs';
+import { join } from 'path';
+import { App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Example1, Example2, Example3 } from './documented-examples';
+import { EgressRegistry, GatewayPortAllocation } from '../src';
+
+// The bundled example app. Each documented example uses the same gateway, and ASM expects one
+// policy per gateway, so each one is its own App with its own folder under dist/.
+
+const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
+
+function synth(folder: string, define: (app: App) => Construct) {
+  const outdir = join(outRoot, folder);
+  rmSync(outdir, { recursive: true, force: true });
+  const app = new App({ outdir });
+  define(app);
+  app.synth();
+  const table = EgressRegistry.of(app).formatPortTable();
+  console.log(`${outdir}/\n${table.replace(/^/gm, '  ')}`);
+}
+
+synth('example-1', (app) => new Example1(app, 'example-1'));
+synth('example-2', (app) => new Example2(app, 'example-2'));
+synth('example-3', (app) => new Example3(app, 'example-3', GatewayPortAllocation.ASM));
+synth('example-3-allocated', (app) => new Example3(app, 'example-3-allocated', GatewayPortAllocation.LIBRARY));

@@ -1,0 +1,69 @@
+import type { ExternalService } from '../external-service';
+import { GatewayPortAllocation } from '../gateway';
+import { PolicyModel, PortAssignmentModel, servicesOf } from '../model/model';
+import { Problem } from '../model/problem';
+import { isSharedProtocol } from '../protocol';
+import { allocateGatewayPorts, PortRequest } from './port-allocator';
+
+/** Gateway ports of every policy of the App: explicit ones checked, the others allocated. @internal */
+export interface ModelPorts {
+  readonly ports: Map<string, Map<ExternalService, number>>;
+  readonly assignments: PortAssignmentModel[];
+  readonly allocated: Record<string, Record<string, number>>;
+  readonly problems: Problem[];
+}
+
+/**
+ * Runs the allocator once per gateway (a gateway is one port space, whatever chart its rules come
+ * from). Policies whose ports ASM allocates are left out.
+ * @internal
+ */
+export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Record<string, number>> = {}): ModelPorts {
+  const ports = new Map<string, Map<ExternalService, number>>();
+  const assignments: PortAssignmentModel[] = [];
+  const allocated: Record<string, Record<string, number>> = {};
+  const problems: Problem[] = [];
+
+  for (const policy of policies) {
+    if (policy.portAllocation !== GatewayPortAllocation.LIBRARY) continue;
+    const uses = servicesOf(policy);
+    const where = new Map<string, { path: string; field: string }>();
+    const requests: PortRequest[] = uses.map(({ service, rule, index }) => {
+      const owner = `${rule.path} to[${index}] '${service.name}'`;
+      where.set(owner, { path: rule.path, field: `to[${index}].byEgressGateway.port` });
+      return { key: service._destinationKey, shared: isSharedProtocol(service.protocol), explicitPort: service.gatewayPort, owner };
+    });
+    const result = allocateGatewayPorts({
+      gateway: policy.gateway,
+      range: { min: policy.portRange.min, max: policy.portRange.max },
+      excludedPorts: policy.excludedPorts,
+      pinned: pinned[policy.gateway],
+    }, requests);
+
+    for (const message of result.warnings) {
+      problems.push({ path: policy.path, field: 'portRange', message, severity: 'warning' });
+    }
+    for (const p of result.problems) {
+      const at = p.owners.map((o) => where.get(o)).find((w) => w !== undefined);
+      problems.push({ path: at?.path ?? policy.path, field: at?.field ?? 'portRange', message: p.message, severity: 'error' });
+    }
+    allocated[policy.gateway] = result.allocated;
+
+    const byService = new Map<ExternalService, number>();
+    const byPort = new Map<number, { explicit: boolean; shared: boolean; services: Set<string> }>();
+    uses.forEach(({ service }, i) => {
+      const port = result.ports[i];
+      if (port === undefined) return;
+      byService.set(service, port);
+      const entry = byPort.get(port) ?? { explicit: false, shared: isSharedProtocol(service.protocol), services: new Set<string>() };
+      entry.explicit = entry.explicit || service.gatewayPort !== undefined;
+      entry.services.add(service.name);
+      byPort.set(port, entry);
+    });
+    ports.set(policy.gateway, byService);
+    for (const [port, entry] of [...byPort.entries()].sort((a, b) => a[0] - b[0])) {
+      assignments.push({ gateway: policy.gateway, port, explicit: entry.explicit, shared: entry.shared, services: [...entry.services].sort() });
+    }
+  }
+  return { ports, assignments, allocated, problems };
+}

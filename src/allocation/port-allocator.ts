@@ -1,0 +1,454 @@
+/**
+ * Gateway-port allocation: pure, construct-free, deterministic and stable.
+ *
+ * Each external service reached through an egress gateway needs a gateway port. HTTP services
+ * (including HTTP upgraded to HTTPS at the gateway) may share one port, routed by Host header; every
+ * TCP and HTTPS/TLS destination needs a port of its own. ASM numbers ports sequentially, so adding a
+ * service renumbers others and drops their connections. This allocator instead:
+ *
+ * 1. reserves the explicit ports first (they never move) and checks them for conflicts;
+ * 2. reserves the ports recorded in the lock file (`pinned`), so with a lock nothing ever moves;
+ * 3. gives every other key (and the one shared HTTP port, under {@link SHARED_HTTP_KEY}) a port
+ *    chosen by hashing the key: keys are placed one by one in a fixed pseudo-random priority order
+ *    (a hash of the key), each at the first free slot of its own probe sequence (double hashing
+ *    from the key's preferred slot, {@link MAX_HASH_PROBES} probes), falling back to the next free
+ *    port after the last probe (union-find over the range, so never quadratic).
+ *
+ * The result depends only on the set of requests and the pinned map, never on their order. Adding
+ * or removing one key moves another key only when it displaces (or frees) a slot in that key's
+ * probe sequence; at half load that is about 0.3 other keys per insertion, far less at typical
+ * loads (see the tests).
+ *
+ * Internal module (not exported from the package index), hence the free use of Map and unions.
+ */
+
+/** Inclusive bounds of the ports the allocator may hand out. */
+export interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** ASM's default range for gateway ports. */
+export const DEFAULT_PORT_RANGE: PortRange = { min: 10000, max: 20000 };
+
+/** The lock/allocated key under which the shared HTTP port is recorded. */
+export const SHARED_HTTP_KEY = 'HTTP|*';
+
+/** How many double-hashing probes a key tries before falling back to the next free port. */
+export const MAX_HASH_PROBES = 32;
+
+export interface PortRequest {
+  /** Destination identity on this gateway, e.g. 'TCP|test-tcp.com|444' (protocol class, sorted hosts, port). Requests with the same key are the same destination. */
+  readonly key: string;
+  /** True for HTTP (incl. upgraded to HTTPS): may share a port with other shared requests. */
+  readonly shared: boolean;
+  /** A port the user set explicitly: reserved first, never moved. May lie outside the range (e.g. 80). */
+  readonly explicitPort?: number;
+  /** Human-readable owner for error messages, e.g. "App/Chart/Policy/sleep-a: to 'tcp-svc1'". */
+  readonly owner: string;
+}
+
+export interface GatewayPortSpace {
+  readonly gateway: string;
+  /** Default {@link DEFAULT_PORT_RANGE}. */
+  readonly range?: PortRange;
+  /** Ports the gateway uses for other purposes: never allocated; an explicit port here is an error. */
+  readonly excludedPorts?: number[];
+  /** key -> port, from a committed lock file; honoured unless it conflicts with an explicit port or lies excluded/out of range. */
+  readonly pinned?: Record<string, number>;
+}
+
+export interface AllocationProblem {
+  readonly message: string;
+  /** The `owner` strings of the requests concerned, exactly as given, sorted and without duplicates. */
+  readonly owners: string[];
+}
+
+export interface PortAllocation {
+  /** The port of each request, aligned with the input array (undefined only for requests in error). */
+  readonly ports: (number | undefined)[];
+  /** key -> port for every allocated (non-explicit) key, including the shared HTTP key: what a lock file records. */
+  readonly allocated: Record<string, number>;
+  readonly problems: AllocationProblem[];
+  /** Not errors, but worth telling the user: a pinned (locked) port that could not be kept and moved. */
+  readonly warnings: string[];
+}
+
+const MIN_PORT = 1;
+const MAX_PORT = 65535;
+/** How many owners a message spells out per destination before summarising. */
+const MAX_OWNERS_IN_MESSAGE = 5;
+
+/** Ports of the allocation space and what occupies them. */
+interface Slots {
+  readonly min: number;
+  readonly size: number;
+  readonly occupied: Uint8Array;
+  /** Union-find "next free slot at or after i"; parent[size] is the sentinel "none". */
+  readonly parent: Int32Array;
+  free: number;
+}
+
+/**
+ * Allocates the gateway ports of one gateway. Never throws for bad input: every problem is
+ * reported in `problems`, and the requests concerned get no port.
+ */
+export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequest[]): PortAllocation {
+  const gateway = space.gateway;
+  const problems: AllocationProblem[] = [];
+  const warnings: string[] = [];
+  const ports: (number | undefined)[] = new Array<number | undefined>(requests.length).fill(undefined);
+  const where = `Gateway '${gateway}'`;
+
+  // --- Excluded ports -----------------------------------------------------------------------
+  const excluded = new Set<number>();
+  const badExcluded: number[] = [];
+  for (const p of space.excludedPorts ?? []) {
+    if (isValidPort(p)) excluded.add(p); else badExcluded.push(p);
+  }
+  if (badExcluded.length > 0) {
+    problems.push({
+      message: `${where}: excludedPorts contains ${formatList(sortLoose(badExcluded).map(String))}, which ${badExcluded.length === 1 ? 'is not a valid port' : 'are not valid ports'} (ports are integers ${MIN_PORT}-${MAX_PORT}).`,
+      owners: [],
+    });
+  }
+
+  // --- Explicit ports: validate, then the lowest valid explicit port of each key ----------------
+  const invalidExplicit = new Map<number, number[]>();
+  const excludedExplicit = new Map<number, number[]>();
+  const explicitPortOfKey = new Map<string, number>();
+  requests.forEach((r, i) => {
+    const p = r.explicitPort;
+    if (p === undefined) return;
+    if (!isValidPort(p)) {
+      push(invalidExplicit, p, i);
+    } else if (excluded.has(p)) {
+      push(excludedExplicit, p, i);
+    } else {
+      const lowest = explicitPortOfKey.get(r.key);
+      if (lowest === undefined || p < lowest) explicitPortOfKey.set(r.key, p);
+    }
+  });
+  for (const p of sortLoose([...invalidExplicit.keys()])) {
+    const owners = ownersOf(requests, invalidExplicit.get(p)!);
+    problems.push({
+      message: `${where}: explicit port ${p} of ${formatOwners(owners)} is not a valid port (ports are integers ${MIN_PORT}-${MAX_PORT}).`,
+      owners,
+    });
+  }
+  for (const p of sortLoose([...excludedExplicit.keys()])) {
+    const owners = ownersOf(requests, excludedExplicit.get(p)!);
+    problems.push({
+      message: `${where}: explicit port ${p} of ${formatOwners(owners)} is one of the gateway's excluded ports (used for other purposes); choose another port.`,
+      owners,
+    });
+  }
+
+  // --- Fixed ports: explicit requests, and requests whose key has an explicit port ------------
+  const onPort = new Map<number, number[]>();
+  requests.forEach((r, i) => {
+    const p = r.explicitPort !== undefined
+      ? (isValidPort(r.explicitPort) && !excluded.has(r.explicitPort) ? r.explicitPort : undefined)
+      : explicitPortOfKey.get(r.key);
+    if (p !== undefined) push(onPort, p, i);
+  });
+  for (const p of [...onPort.keys()].sort(byNumber)) {
+    const idx = onPort.get(p)!;
+    const byKey = new Map<string, number[]>();
+    for (const i of idx) push(byKey, requests[i].key, i);
+    const dedicated = idx.some((i) => !requests[i].shared);
+    if (dedicated && byKey.size > 1) {
+      const parties = [...byKey.keys()].sort(byString).map((key) => ({ key, owners: ownersOf(requests, byKey.get(key)!) }));
+      const described = parties.map((party) => `${formatOwners(party.owners)} (destination ${party.key})`);
+      const claim = parties.length === 2
+        ? `both ${described[0]} and ${described[1]}`
+        : `${parties.length} different destinations: ${described.join('; ')}`;
+      problems.push({
+        message: `${where}: explicit port ${p} is claimed by ${claim}, but a TCP or HTTPS/TLS destination needs a gateway port of its own. `
+          + 'Give one of them another port, or leave the port out to have one allocated.',
+        owners: ownersOf(requests, idx),
+      });
+    } else {
+      for (const i of idx) ports[i] = p;
+    }
+  }
+
+  // --- Keys to allocate ---------------------------------------------------------------------
+  // A key is dedicated if any of its requests is; its requests then all use the key's own port.
+  const dedicatedKeys = new Set<string>();
+  const pending: number[] = [];
+  requests.forEach((r, i) => {
+    if (r.explicitPort !== undefined || explicitPortOfKey.has(r.key)) return;
+    pending.push(i);
+    if (!r.shared) dedicatedKeys.add(r.key);
+  });
+  const requestsOfKey = new Map<string, number[]>();
+  const reservedKeyUse: number[] = [];
+  for (const i of pending) {
+    const r = requests[i];
+    if (dedicatedKeys.has(r.key)) {
+      if (r.key === SHARED_HTTP_KEY) reservedKeyUse.push(i); else push(requestsOfKey, r.key, i);
+    } else {
+      push(requestsOfKey, SHARED_HTTP_KEY, i);
+    }
+  }
+  if (reservedKeyUse.length > 0) {
+    const owners = ownersOf(requests, reservedKeyUse);
+    problems.push({
+      message: `${where}: destination key '${SHARED_HTTP_KEY}' of ${formatOwners(owners)} is reserved for the shared HTTP port and cannot name a dedicated destination.`,
+      owners,
+    });
+  }
+  const keys = [...requestsOfKey.keys()].sort(byString);
+  const allocated = new Map<string, number>();
+
+  const range = space.range ?? DEFAULT_PORT_RANGE;
+  const rangeText = `${range.min}-${range.max}`;
+  if (!(isValidPort(range.min) && isValidPort(range.max) && range.min <= range.max)) {
+    const owners = ownersOf(requests, keys.flatMap((k) => requestsOfKey.get(k)!));
+    problems.push({
+      message: `${where}: port range ${rangeText} is invalid (min and max must be integers ${MIN_PORT}-${MAX_PORT} with min <= max)`
+        + (keys.length > 0 ? `; ${keys.length} destination key(s) could not get a port.` : '.'),
+      owners,
+    });
+    return finish();
+  }
+  if (keys.length === 0) return finish();
+
+  // --- Reserve explicit and excluded ports inside the range -------------------------------------
+  const slots = newSlots(range);
+  const explicitOwners = new Map<number, number[]>(); // every valid explicit port, even one in conflict
+  requests.forEach((r, i) => {
+    const p = r.explicitPort;
+    if (p !== undefined && isValidPort(p) && !excluded.has(p)) push(explicitOwners, p, i);
+  });
+  for (const p of explicitOwners.keys()) reserve(slots, p);
+  for (const p of excluded) reserve(slots, p);
+  const freeInRange = slots.free;
+
+  // --- Pinned ports (lock file) ---------------------------------------------------------------
+  const pinned = new Map<string, number>(Object.entries(space.pinned ?? {}));
+  const pinnedBy = new Map<number, string>();
+  const displaced: { key: string; port: number; why: string }[] = [];
+  for (const key of keys) {
+    const p = pinned.get(key);
+    if (p === undefined) continue;
+    let why: string | undefined;
+    if (!Number.isInteger(p) || p < range.min || p > range.max) {
+      why = `it is not a port within the range ${rangeText}`;
+    } else if (excluded.has(p)) {
+      why = 'it is now an excluded port';
+    } else if (explicitOwners.has(p)) {
+      why = `it is now claimed explicitly by ${formatOwners(ownersOf(requests, explicitOwners.get(p)!))}`;
+    } else if (pinnedBy.has(p)) {
+      why = `the lock also gives it to '${pinnedBy.get(p)}'`;
+    }
+    if (why !== undefined) {
+      displaced.push({ key, port: p, why });
+    } else {
+      reserve(slots, p);
+      pinnedBy.set(p, key);
+      allocated.set(key, p);
+    }
+  }
+
+  // --- Hash the remaining keys into the free ports ------------------------------------------
+  const toHash = keys.filter((k) => !allocated.has(k)).map(hashes).sort((a, b) => a.priority - b.priority || byString(a.key, b.key));
+  const unallocated: string[] = [];
+  for (const h of toHash) {
+    if (slots.free === 0) {
+      unallocated.push(h.key);
+      continue;
+    }
+    const slot = probe(slots, h);
+    take(slots, slot);
+    allocated.set(h.key, slots.min + slot);
+  }
+  if (unallocated.length > 0) {
+    unallocated.sort(byString);
+    const owners = ownersOf(requests, unallocated.flatMap((k) => requestsOfKey.get(k)!));
+    problems.push({
+      message: `${where}: port range ${rangeText} is exhausted: ${freeInRange} port(s) are free there (besides excluded and explicit ports) `
+        + `but ${keys.length} destination key(s) need one, so ${formatList(unallocated.map((k) => `'${k}'`))} got no port. `
+        + 'Widen the range, free some ports, or give some destinations explicit ports outside the range.',
+      owners,
+    });
+  }
+  for (const d of displaced) {
+    const now = allocated.get(d.key);
+    warnings.push(`${where}: the locked port ${d.port} of '${d.key}' cannot be kept because ${d.why}; `
+      + (now !== undefined ? `it moves to port ${now}, and connections through the old port will break.` : 'it gets no port.'));
+  }
+  return finish();
+
+  function finish(): PortAllocation {
+    for (const [key, idx] of requestsOfKey) {
+      const p = allocated.get(key);
+      if (p !== undefined) for (const i of idx) ports[i] = p;
+    }
+    const record: Record<string, number> = {};
+    for (const key of keys) {
+      const p = allocated.get(key);
+      if (p !== undefined) setOwn(record, key, p);
+    }
+    return { ports, allocated: record, problems, warnings };
+  }
+}
+
+/**
+ * FNV-1a, 32 bit, over the UTF-8 bytes of `text` (lone surrogates encoded as U+FFFD).
+ * Part of the allocation contract: changing it would move every unlocked port.
+ */
+export function fnv1a32(text: string): number {
+  /* eslint-disable no-bitwise */
+  let hash = 0x811c9dc5;
+  const byte = (b: number) => {
+    hash = Math.imul(hash ^ b, 0x01000193);
+  };
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+      } else {
+        c = 0xfffd;
+      }
+    }
+    if (c < 0x80) {
+      byte(c);
+    } else if (c < 0x800) {
+      byte(0xc0 | (c >> 6)); byte(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      byte(0xe0 | (c >> 12)); byte(0x80 | ((c >> 6) & 0x3f)); byte(0x80 | (c & 0x3f));
+    } else {
+      byte(0xf0 | (c >> 18)); byte(0x80 | ((c >> 12) & 0x3f)); byte(0x80 | ((c >> 6) & 0x3f)); byte(0x80 | (c & 0x3f));
+    }
+  }
+  return hash >>> 0;
+  /* eslint-enable no-bitwise */
+}
+
+/** MurmurHash3's 32-bit finaliser: spreads FNV's output over all bits (FNV-1a alone is weak in the low bits). */
+function mix32(h: number): number {
+  /* eslint-disable no-bitwise */
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+  /* eslint-enable no-bitwise */
+}
+
+interface KeyHashes {
+  readonly key: string;
+  /** Preferred slot (modulo the range size). */
+  readonly home: number;
+  /** Double-hashing step (modulo range size - 1, plus one). */
+  readonly step: number;
+  /** Placement order: a pseudo-random priority independent of names and of input order. */
+  readonly priority: number;
+}
+
+function hashes(key: string): KeyHashes {
+  /* eslint-disable no-bitwise */
+  const h = fnv1a32(key);
+  return { key, home: mix32(h), step: mix32(h ^ 0x9e3779b9), priority: mix32(h ^ 0x7f4a7c15) };
+  /* eslint-enable no-bitwise */
+}
+
+function newSlots(range: PortRange): Slots {
+  const size = range.max - range.min + 1;
+  const parent = new Int32Array(size + 1);
+  for (let i = 0; i <= size; i++) parent[i] = i;
+  return { min: range.min, size, occupied: new Uint8Array(size), parent, free: size };
+}
+
+/** Marks a port used if it lies in the range (no-op otherwise, or if already used). */
+function reserve(slots: Slots, port: number): void {
+  const slot = port - slots.min;
+  if (slot >= 0 && slot < slots.size && !slots.occupied[slot]) take(slots, slot);
+}
+
+function take(slots: Slots, slot: number): void {
+  slots.occupied[slot] = 1;
+  slots.parent[slot] = slot + 1;
+  slots.free--;
+}
+
+/** The first free slot at or after `slot`, or `size` if none (path halving). */
+function nextFree(slots: Slots, slot: number): number {
+  const parent = slots.parent;
+  while (parent[slot] !== slot) {
+    parent[slot] = parent[parent[slot]];
+    slot = parent[slot];
+  }
+  return slot;
+}
+
+/** The slot for a key; there must be a free one. */
+function probe(slots: Slots, h: KeyHashes): number {
+  const size = slots.size;
+  let slot = h.home % size;
+  if (!slots.occupied[slot]) return slot;
+  if (size > 1) {
+    const step = 1 + (h.step % (size - 1));
+    for (let i = 1; i < MAX_HASH_PROBES; i++) {
+      slot = (slot + step) % size;
+      if (!slots.occupied[slot]) return slot;
+    }
+  }
+  const next = nextFree(slots, slot);
+  return next < size ? next : nextFree(slots, 0);
+}
+
+function isValidPort(p: unknown): p is number {
+  return typeof p === 'number' && Number.isInteger(p) && p >= MIN_PORT && p <= MAX_PORT;
+}
+
+function push<K>(map: Map<K, number[]>, key: K, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value); else map.set(key, [value]);
+}
+
+function ownersOf(requests: PortRequest[], indices: number[]): string[] {
+  return [...new Set(indices.map((i) => requests[i].owner))].sort(byString);
+}
+
+function formatOwners(owners: string[]): string {
+  const shown = owners.slice(0, MAX_OWNERS_IN_MESSAGE).map((o) => `"${o}"`);
+  if (owners.length > MAX_OWNERS_IN_MESSAGE) shown.push(`${owners.length - MAX_OWNERS_IN_MESSAGE} more`);
+  return formatList(shown);
+}
+
+function formatList(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+/** Sorts numbers that may include NaN or infinities (NaN last). */
+function sortLoose(values: number[]): number[] {
+  return [...values].sort((a, b) => {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
+/** Sets an own property even for names such as `__proto__`. */
+function setOwn(record: Record<string, number>, key: string, value: number): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    record[key] = value;
+  }
+}

@@ -1,0 +1,200 @@
+import { Problem, problem, throwIfErrors } from './model/problem';
+import { classifyHost, dnsLabelError, HostKind, portError } from './model/syntax';
+import { isSharedProtocol, Protocol } from './protocol';
+
+/** Most hosts one external service may list (a limit of the CRD). */
+const MAX_HOSTS = 50;
+
+/** Options common to every kind of external service. */
+export interface ExternalServiceOptions {
+  /**
+   * Domain names (or, for TCP, IP addresses) of the service. All of them must point to the same
+   * site (the same DNS answer): ASM routes them as one service. This cannot be checked here.
+   */
+  readonly hosts: string[];
+
+  /**
+   * Name of the port, as in Istio's `Port.name`.
+   * @default - the protocol in lower case (`http`, `https`, `tls`, `tcp`)
+   */
+  readonly portName?: string;
+
+  /**
+   * The egress-gateway port that traffic to this service passes through. Leave it out and the
+   * library allocates one (or ASM does, with `GatewayPortAllocation.ASM`).
+   * @default - allocated
+   */
+  readonly gatewayPort?: number;
+}
+
+/** Options of an HTTP service. */
+export interface HttpServiceOptions extends ExternalServiceOptions {
+  /**
+   * Port of the external service.
+   * @default 80
+   */
+  readonly port?: number;
+
+  /**
+   * Have the egress gateway upgrade the application's plain HTTP to HTTPS (TLS origination).
+   * @default - no upgrade: HTTP leaves the mesh in plain text
+   */
+  readonly httpsUpgrade?: HttpsUpgrade;
+}
+
+/** HTTP requests upgraded to HTTPS by the egress gateway. */
+export interface HttpsUpgrade {
+  /**
+   * The HTTPS port of the external service.
+   * @default 443
+   */
+  readonly port?: number;
+}
+
+/** Options of an HTTPS or TLS service, whose encryption the application does itself. */
+export interface TlsServiceOptions extends ExternalServiceOptions {
+  /**
+   * Port of the external service.
+   * @default 443
+   */
+  readonly port?: number;
+}
+
+/** Options of a TCP service. */
+export interface TcpServiceOptions extends ExternalServiceOptions {
+  /** Port of the external service. */
+  readonly port: number;
+}
+
+/**
+ * An external service that workloads may reach through an egress gateway: its hosts, port and
+ * protocol. It is a value: define it once and use it in any number of rules and policies.
+ *
+ * @example
+ * const httpbin = ExternalService.http('httpbin-service-http', {
+ *   hosts: ['www.httpbin.org', 'httpbin.org'],
+ *   httpsUpgrade: { port: 443 },
+ * });
+ * const aliyun = ExternalService.https('aliyun-service-https', { hosts: ['www.aliyun.com'] });
+ * const db = ExternalService.tcp('tcp-svc1', { hosts: ['1.1.1.1'], port: 44 });
+ */
+export class ExternalService {
+  /** A plain-HTTP service, optionally upgraded to HTTPS by the gateway. HTTP services may share a gateway port. */
+  public static http(name: string, options: HttpServiceOptions): ExternalService {
+    return new ExternalService(name, Protocol.HTTP, options.port ?? 80, options, options.httpsUpgrade);
+  }
+
+  /** An HTTPS service: the application speaks TLS, which passes through the gateway on a port of its own. */
+  public static https(name: string, options: TlsServiceOptions): ExternalService {
+    return new ExternalService(name, Protocol.HTTPS, options.port ?? 443, options);
+  }
+
+  /** A TLS service other than HTTPS: passes through the gateway on a port of its own. */
+  public static tls(name: string, options: TlsServiceOptions): ExternalService {
+    return new ExternalService(name, Protocol.TLS, options.port ?? 443, options);
+  }
+
+  /** A TCP service (ASM 1.24.6.45 or later): a port of its own on the gateway. Hosts may be IP addresses. */
+  public static tcp(name: string, options: TcpServiceOptions): ExternalService {
+    return new ExternalService(name, Protocol.TCP, options.port, options);
+  }
+
+  /** Name of the service, unique within a policy. */
+  public readonly name: string;
+  /** Protocol that the application speaks. */
+  public readonly protocol: Protocol;
+  /** Port of the external service. */
+  public readonly port: number;
+  /** Name of the port. */
+  public readonly portName: string;
+  /** The gateway port set by the user, if any; see `EgressTrafficPolicy.gatewayPortOf()` for the allocated one. */
+  public readonly gatewayPort?: number;
+  /** The HTTPS port that the gateway upgrades HTTP to, if it does. */
+  public readonly httpsUpgradePort?: number;
+
+  private readonly _hosts: string[];
+  private readonly hostKinds: HostKind[];
+
+  private constructor(name: string, protocol: Protocol, port: number, options: ExternalServiceOptions, upgrade?: HttpsUpgrade) {
+    this.name = name;
+    this.protocol = protocol;
+    this.port = port;
+    this.portName = options.portName ?? protocol.toLowerCase();
+    this.gatewayPort = options.gatewayPort;
+    this.httpsUpgradePort = upgrade ? upgrade.port ?? 443 : undefined;
+    this._hosts = [...(options.hosts ?? [])];
+    const { problems, kinds } = this.check(upgrade);
+    this.hostKinds = kinds;
+    throwIfErrors(`ExternalService '${name}'`, problems);
+  }
+
+  /** Hosts of the service (a copy). */
+  public get hosts(): string[] {
+    return [...this._hosts];
+  }
+
+  /** Whether the gateway upgrades this service's HTTP to HTTPS. */
+  public get upgradesToHttps(): boolean {
+    return this.httpsUpgradePort !== undefined;
+  }
+
+  /** Whether the hosts are IP addresses rather than names. */
+  public get isIpAddressed(): boolean {
+    return this.hostKinds.length > 0 && this.hostKinds.every((k) => k === 'ipv4' || k === 'ipv6');
+  }
+
+  /**
+   * Identity of the destination on a gateway: protocol class, hosts and port. Two services with
+   * the same identity are one destination and share a gateway port.
+   * @internal
+   */
+  public get _destinationKey(): string {
+    const cls = isSharedProtocol(this.protocol) ? 'HTTP' : this.protocol === Protocol.TCP ? 'TCP' : 'TLS';
+    return `${cls}|${[...this._hosts].sort().join(',')}|${this.port}`;
+  }
+
+  /**
+   * Whether two services are the same definition (the same service declared twice).
+   * @internal
+   */
+  public _sameDefinitionAs(other: ExternalService): boolean {
+    return other === this || (other.name === this.name && other.protocol === this.protocol && other.port === this.port
+      && other.portName === this.portName && other.gatewayPort === this.gatewayPort
+      && other.httpsUpgradePort === this.httpsUpgradePort && other._hosts.join(',') === this._hosts.join(','));
+  }
+
+  /** Everything wrong with the input on its own, every problem at once. */
+  private check(upgrade?: HttpsUpgrade): { problems: Problem[]; kinds: HostKind[] } {
+    const problems: Problem[] = [];
+    const add = (field: string, message: string | undefined) => message && problems.push(problem(field, message));
+    add('name', dnsLabelError(this.name));
+    add('port.number', portError(this.port));
+    add('port.name', this.portName ? dnsLabelError(this.portName) : 'must not be empty');
+    if (this.gatewayPort !== undefined) add('byEgressGateway.port', portError(this.gatewayPort));
+    if (upgrade) add('httpsUpgrade.port', portError(this.httpsUpgradePort));
+
+    if (this._hosts.length === 0) add('hosts', 'at least one host is required');
+    if (this._hosts.length > MAX_HOSTS) add('hosts', `${this._hosts.length} hosts given; at most ${MAX_HOSTS} are allowed`);
+    const kinds: HostKind[] = [];
+    const seen = new Set<string>();
+    this._hosts.forEach((host, i) => {
+      if (seen.has(host)) add(`hosts[${i}]`, `'${host}' is listed twice`);
+      seen.add(host);
+      const result = classifyHost(host);
+      if ('error' in result) {
+        add(`hosts[${i}]`, result.error);
+        return;
+      }
+      kinds.push(result.kind);
+      const ip = result.kind === 'ipv4' || result.kind === 'ipv6';
+      if (ip && this.protocol !== Protocol.TCP) {
+        add(`hosts[${i}]`, `'${host}' is an IP address: only TCP services can be reached by address (${this.protocol} is routed by host name)`);
+      }
+    });
+    const ips = kinds.filter((k) => k === 'ipv4' || k === 'ipv6').length;
+    if (ips > 0 && ips < kinds.length) {
+      add('hosts', 'mixes IP addresses and host names: declare them as separate services');
+    }
+    return { problems, kinds };
+  }
+}

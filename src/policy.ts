@@ -1,0 +1,189 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AsmVersion } from './asm-version';
+import { ExternalService } from './external-service';
+import { AsmApiVersion, GatewayPortAllocation, PortRange } from './gateway';
+import * as l1 from './imports/istio.alibabacloud.com';
+import { PolicyModel, RuleModel } from './model/model';
+import { Problem, problem, throwIfErrors } from './model/problem';
+import { dnsLabelError, dnsSubdomainError, portError } from './model/syntax';
+import { EgressRegistry } from './registry';
+import { renderAsmSpec } from './render/asm';
+import { EgressRule } from './rule';
+import { EgressOutput, includesAsm } from './settings';
+
+/** The namespace ASM's convention puts egress policies in. */
+const POLICY_NAMESPACE = 'istio-egress';
+
+/** Properties of an `EgressTrafficPolicy`. */
+export interface EgressTrafficPolicyProps {
+  /** Name of the egress gateway that this policy controls. */
+  readonly gateway: string;
+
+  /**
+   * Name of the policy object.
+   * @default `egress-by-<gateway>`, ASM's convention
+   */
+  readonly name?: string;
+
+  /**
+   * Namespace of the policy object.
+   * @default 'istio-egress', ASM's convention
+   */
+  readonly namespace?: string;
+
+  /**
+   * The ASM version the policy must work on: it decides which features may be used.
+   * @default - the App's setting (`EgressRegistry.configure()`), else AsmVersion.LATEST
+   */
+  readonly asmVersion?: AsmVersion;
+
+  /**
+   * What the policy synthesises: the ASM object, the equivalent Istio objects, or both.
+   * @default - the App's setting (`EgressRegistry.configure()`), else EgressOutput.ASM
+   */
+  readonly output?: EgressOutput;
+
+  /**
+   * API version of the emitted object.
+   * @default AsmApiVersion.V1BETA1
+   */
+  readonly apiVersion?: AsmApiVersion;
+
+  /**
+   * Who allocates the gateway ports that services leave unset.
+   * @default GatewayPortAllocation.LIBRARY
+   */
+  readonly portAllocation?: GatewayPortAllocation;
+
+  /**
+   * Range that the library allocates gateway ports from.
+   * @default PortRange.DEFAULT (10000-20000)
+   */
+  readonly portRange?: PortRange;
+
+  /**
+   * Ports that the gateway uses for other purposes (health checks, metrics, other listeners):
+   * never allocated, and an error when a service sets one explicitly.
+   * @default - none
+   */
+  readonly excludedPorts?: number[];
+}
+
+/**
+ * The egress policy of one egress gateway: an `ASMEgressTrafficPolicy` holding every rule that
+ * the App declares for that gateway, in this chart or any other.
+ *
+ * @example
+ * const policy = new EgressTrafficPolicy(chart, 'EgressA', { gateway: 'egressgateway-a' });
+ * policy.addRule('sleep-a')
+ *   .from(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } }))
+ *   .to(ExternalService.http('httpbin-service-http', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 80 }));
+ */
+export class EgressTrafficPolicy extends Construct {
+  /** The egress gateway. */
+  public readonly gateway: string;
+  /** Name of the policy object. */
+  public readonly name: string;
+  /** Namespace of the policy object. */
+  public readonly namespace: string;
+  /** The ASM version the policy targets. */
+  public readonly asmVersion: AsmVersion;
+  /** Who allocates unset gateway ports. */
+  public readonly portAllocation: GatewayPortAllocation;
+  /** What the policy synthesises. */
+  public readonly output: EgressOutput;
+  /** The emitted `ASMEgressTrafficPolicy`, unless the output is Istio objects only. */
+  public readonly apiObject?: ApiObject;
+
+  /** API version of the emitted `ASMEgressTrafficPolicy`. */
+  public readonly apiVersion: AsmApiVersion;
+  private readonly portRange: PortRange;
+  private readonly excludedPorts: number[];
+  private readonly registry: EgressRegistry;
+  private ruleCount = 0;
+
+  constructor(scope: Construct, id: string, props: EgressTrafficPolicyProps) {
+    super(scope, id);
+    this.registry = EgressRegistry.of(this);
+    const settings = this.registry.settings;
+    this.gateway = props.gateway;
+    this.name = props.name ?? `egress-by-${props.gateway}`;
+    this.namespace = props.namespace ?? POLICY_NAMESPACE;
+    this.asmVersion = props.asmVersion ?? settings.asmVersion ?? AsmVersion.LATEST;
+    this.output = props.output ?? settings.output ?? EgressOutput.ASM;
+    this.apiVersion = props.apiVersion ?? AsmApiVersion.V1BETA1;
+    this.portAllocation = props.portAllocation ?? GatewayPortAllocation.LIBRARY;
+    this.portRange = props.portRange ?? PortRange.DEFAULT;
+    this.excludedPorts = [...(props.excludedPorts ?? [])];
+    throwIfErrors(`EgressTrafficPolicy ${this.node.path}`, this.checkProps());
+
+    this.registry._registerPolicy(this);
+    this.node.addValidation({ validate: () => this.registry._errorsOf(this) });
+
+    if (includesAsm(this.output)) {
+      const L1 = this.apiVersion === AsmApiVersion.V1 ? l1.AsmEgressTrafficPolicyV1 : l1.AsmEgressTrafficPolicy;
+      this.apiObject = new L1(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: Lazy.any({ produce: () => this._toKube() }),
+      });
+    }
+  }
+
+  /**
+   * Adds a rule to this policy.
+   * @param name the rule's name in the CRD (also its construct id)
+   */
+  public addRule(name?: string): EgressRule {
+    this.ruleCount++;
+    return new EgressRule(this, name ?? `Rule${this.ruleCount}`, { name });
+  }
+
+  /**
+   * The gateway port of a service in this policy: the explicit one, or the one allocated for the
+   * whole App. Call it once every policy and rule is declared.
+   * @throws if the service is not in this policy, or ASM allocates the ports
+   */
+  public gatewayPortOf(service: ExternalService): number {
+    if (this.portAllocation === GatewayPortAllocation.ASM) {
+      throw new Error(`${this.node.path}: gateway ports of '${this.gateway}' are allocated by ASM at run time`);
+    }
+    const port = this.registry._model().ports.get(this.gateway)?.get(service);
+    if (port === undefined) {
+      throw new Error(`${this.node.path}: service '${service.name}' has no port on gateway '${this.gateway}' (it is not in this policy, or the policy has errors)`);
+    }
+    return port;
+  }
+
+  /** @internal */
+  public _toModel(rules: RuleModel[]): PolicyModel {
+    return {
+      path: this.node.path,
+      gateway: this.gateway,
+      name: this.name,
+      namespace: this.namespace,
+      apiVersion: this.apiVersion,
+      asmVersion: this.asmVersion,
+      portAllocation: this.portAllocation,
+      portRange: this.portRange,
+      excludedPorts: this.excludedPorts,
+      rules,
+    };
+  }
+
+  /** The CRD spec of this policy, from the model of the whole App. @internal */
+  public _toKube(): any {
+    const policy = this.registry._validPolicyModel(this.gateway);
+    return renderAsmSpec(policy, this.registry._model().ports.get(this.gateway));
+  }
+
+  private checkProps(): Problem[] {
+    const problems: Problem[] = [];
+    const add = (field: string, message: string | undefined) => message && problems.push(problem(field, message));
+    add('gateway', dnsLabelError(this.gateway));
+    add('name', dnsSubdomainError(this.name));
+    add('namespace', dnsLabelError(this.namespace));
+    this.excludedPorts.forEach((port, i) => add(`excludedPorts[${i}]`, portError(port)));
+    return problems;
+  }
+}

@@ -1,0 +1,33 @@
+import type { ExternalService } from '../external-service';
+import { GatewayPortAllocation } from '../gateway';
+import type { PolicyModel, SourceModel } from '../model/model';
+
+/**
+ * The `spec` of a policy's `ASMEgressTrafficPolicy`, exactly in the CRD's shape: gateway ports
+ * filled in (explicit or allocated), or left out when ASM allocates them.
+ * @internal
+ */
+export function renderAsmSpec(policy: PolicyModel, ports: Map<ExternalService, number> | undefined): any {
+  const withPorts = policy.portAllocation === GatewayPortAllocation.LIBRARY;
+  return {
+    byEgressGateway: { name: policy.gateway },
+    egressRules: policy.rules.map((rule) => ({
+      ...(rule.name !== undefined ? { name: rule.name } : {}),
+      from: rule.sources.map(renderSource),
+      to: rule.services.map((service) => ({
+        name: service.name,
+        hosts: service.hosts,
+        port: { name: service.portName, number: service.port, protocol: service.protocol },
+        ...(withPorts ? { byEgressGateway: { port: ports?.get(service) ?? service.gatewayPort } } : {}),
+        ...(service.httpsUpgradePort !== undefined ? { httpsUpgrade: { enabled: true, port: service.httpsUpgradePort } } : {}),
+      })),
+    })),
+  };
+}
+
+function renderSource(source: SourceModel): any {
+  return {
+    namespace: source.namespace,
+    ...(source.labels ? { workloadSelector: { ...source.labels } } : {}),
+  };
+}

@@ -1,0 +1,92 @@
+import { Construct } from 'constructs';
+import { ExternalService } from './external-service';
+import { dnsLabelError } from './model/syntax';
+import { EgressRegistry } from './registry';
+import { EgressSource } from './source';
+
+/** Properties of an `EgressRule`. */
+export interface EgressRuleProps {
+  /**
+   * Name of the rule, as written in the CRD.
+   * @default - unnamed
+   */
+  readonly name?: string;
+
+  /**
+   * The egress gateway whose policy this rule belongs to. A rule declared in any chart of the App
+   * joins the one `EgressTrafficPolicy` of that gateway, so teams can contribute rules from their
+   * own charts. Not needed for rules made with `EgressTrafficPolicy.addRule()`.
+   * @default - the gateway of the enclosing `EgressTrafficPolicy`
+   */
+  readonly gateway?: string;
+}
+
+/**
+ * One egress rule: these sources may reach these external services through the gateway.
+ *
+ * @example
+ * policy.addRule('sleep-a')
+ *   .from(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } }))
+ *   .to(httpbin, aliyun);
+ *
+ * // from another chart of the same App:
+ * new EgressRule(teamChart, 'Payments', { gateway: 'egressgateway-a' })
+ *   .from(EgressSource.fromWorkload(paymentsDeployment))
+ *   .to(stripe);
+ */
+export class EgressRule extends Construct {
+  /** Name of the rule in the CRD, if it has one. */
+  public readonly name?: string;
+  /** The egress gateway this rule goes through. */
+  public readonly gateway: string;
+
+  private readonly _sources: EgressSource[] = [];
+  private readonly _services: ExternalService[] = [];
+  private readonly registry: EgressRegistry;
+
+  constructor(scope: Construct, id: string, props: EgressRuleProps = {}) {
+    super(scope, id);
+    const enclosing = EgressRegistry._enclosingPolicyGateway(scope);
+    const gateway = props.gateway ?? enclosing;
+    if (gateway === undefined) {
+      throw new Error(`EgressRule ${this.node.path}: gateway is required for a rule outside an EgressTrafficPolicy`);
+    }
+    if (enclosing !== undefined && gateway !== enclosing) {
+      throw new Error(`EgressRule ${this.node.path}: gateway '${gateway}' differs from the enclosing policy's gateway '${enclosing}'`);
+    }
+    const gatewayError = dnsLabelError(gateway);
+    if (gatewayError) throw new Error(`EgressRule ${this.node.path}: gateway: ${gatewayError}`);
+    if (props.name !== undefined && props.name.trim() === '') {
+      throw new Error(`EgressRule ${this.node.path}: name must not be empty when given`);
+    }
+    this.name = props.name;
+    this.gateway = gateway;
+    this.registry = EgressRegistry.of(this);
+    this.registry._registerRule(this);
+    this.node.addValidation({ validate: () => this.registry._errorsOf(this) });
+  }
+
+  /** Adds sources of traffic (request initiators). */
+  public from(...sources: EgressSource[]): EgressRule {
+    this._sources.push(...sources);
+    this.registry._changed();
+    return this;
+  }
+
+  /** Adds external services that the sources may reach. */
+  public to(...services: ExternalService[]): EgressRule {
+    this._services.push(...services);
+    this.registry._changed();
+    return this;
+  }
+
+  /** The sources of this rule (a copy). */
+  public get sources(): EgressSource[] {
+    return [...this._sources];
+  }
+
+  /** The external services of this rule (a copy). */
+  public get services(): ExternalService[] {
+    return [...this._services];
+  }
+}

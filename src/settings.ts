@@ -1,0 +1,52 @@
+import type { AsmVersion } from './asm-version';
+
+/** What a policy synthesises. */
+export enum EgressOutput {
+  /** The `ASMEgressTrafficPolicy` only (ASM generates the Istio objects from it). */
+  ASM = 'ASM',
+  /** The open-source Istio objects that implement the policy, in place of the ASM object. */
+  ISTIO = 'ISTIO',
+  /** Both: the ASM object, and the Istio objects it stands for (to review or to run on Istio). */
+  ASM_AND_ISTIO = 'ASM_AND_ISTIO',
+}
+
+/** Settings for every policy of an App; each policy may override them. */
+export interface EgressSettings {
+  /**
+   * What policies synthesise.
+   * @default EgressOutput.ASM
+   */
+  readonly output?: EgressOutput;
+
+  /**
+   * The ASM version that policies must work on.
+   * @default AsmVersion.LATEST
+   */
+  readonly asmVersion?: AsmVersion;
+
+  /**
+   * A JSON lock file that pins allocated gateway ports: synthesis reads it, keeps every port it
+   * records, and writes it back with the ports of new services (and without those of removed
+   * ones). Commit it, and no port ever moves. Relative paths are relative to the working directory.
+   * @default - no lock: ports are derived from the services alone (stable, but a rare hash
+   * collision can move a port when a service is added)
+   */
+  readonly portLockFile?: string;
+
+  /**
+   * With a `portLockFile`, fail instead of updating it when the ports it records would change
+   * (for CI, like `npm ci` with package-lock.json).
+   * @default false
+   */
+  readonly portLockFrozen?: boolean;
+}
+
+/** Whether an output includes the ASM object. @internal */
+export function includesAsm(output: EgressOutput): boolean {
+  return output !== EgressOutput.ISTIO;
+}
+
+/** Whether an output includes the Istio objects. @internal */
+export function includesIstio(output: EgressOutput): boolean {
+  return output !== EgressOutput.ASM;
+}

@@ -1,0 +1,102 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Problem, problem, throwIfErrors } from './model/problem';
+import { dnsLabelError, labelErrors } from './model/syntax';
+
+/** Options of a namespace source. */
+export interface EgressSourceOptions {
+  /**
+   * Labels that select the source workloads within the namespace (ASM `workloadSelector`).
+   * @default - every workload of the namespace
+   */
+  readonly workloadSelector?: { [key: string]: string };
+
+  /**
+   * Service account of the source workloads. ASM's CRD cannot express it; the open-source Istio
+   * output uses it to allow exactly this principal at the gateway.
+   * @default - any service account of the namespace
+   */
+  readonly serviceAccountName?: string;
+}
+
+/**
+ * Where egress traffic starts: the workloads of a namespace, optionally narrowed by labels.
+ *
+ * @example
+ * EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } });
+ * EgressSource.fromWorkload(deployment); // a cdk8s-plus-28 Deployment, StatefulSet, Pod, ...
+ */
+export class EgressSource {
+  /** The workloads of a namespace, optionally narrowed by a label selector. */
+  public static namespace(namespace: string, options: EgressSourceOptions = {}): EgressSource {
+    const source = new EgressSource(() => ({ namespace, labels: options.workloadSelector, serviceAccount: options.serviceAccountName }));
+    throwIfErrors(`EgressSource '${namespace}'`, source._resolve().problems);
+    return source;
+  }
+
+  /**
+   * The pods of a cdk8s-plus-28 workload (Deployment, StatefulSet, DaemonSet, Job, Pod) or pod
+   * selector: its namespace and pod-selector labels, read at synthesis so that labels added later
+   * count. A workload with an explicit service account also gives its principal to the Istio output.
+   */
+  public static fromWorkload(workload: kplus.IPodSelector): EgressSource {
+    return new EgressSource(() => fromPodSelector(workload));
+  }
+
+  private constructor(private readonly resolver: () => SourceInput) {}
+
+  /**
+   * The source as plain data, with every problem of its input.
+   * @internal
+   */
+  public _resolve(): ResolvedSource {
+    const input = this.resolver();
+    const problems: Problem[] = [...(input.problems ?? [])];
+    if (input.namespace !== undefined) {
+      const nsError = dnsLabelError(input.namespace);
+      if (nsError) problems.push(problem('namespace', nsError));
+    }
+    for (const { key, message } of labelErrors(input.labels ?? {})) {
+      problems.push(problem(`workloadSelector.${key}`, message));
+    }
+    if (input.serviceAccount !== undefined) {
+      const saError = dnsLabelError(input.serviceAccount);
+      if (saError) problems.push(problem('serviceAccountName', saError));
+    }
+    const labels = input.labels && Object.keys(input.labels).length > 0 ? { ...input.labels } : undefined;
+    return { namespace: input.namespace ?? '', labels, serviceAccount: input.serviceAccount, problems };
+  }
+}
+
+/** A source as plain data. @internal */
+export interface ResolvedSource {
+  readonly namespace: string;
+  readonly labels?: Record<string, string>;
+  readonly serviceAccount?: string;
+  readonly problems: Problem[];
+}
+
+interface SourceInput {
+  readonly namespace?: string;
+  readonly labels?: Record<string, string>;
+  readonly serviceAccount?: string;
+  readonly problems?: Problem[];
+}
+
+function fromPodSelector(selector: kplus.IPodSelector): SourceInput {
+  const what = `workload ${selector.node.path}`;
+  const config = selector.toPodSelectorConfig();
+  // A workload selects its pods by its own selector; other pod selectors (a Pod, Pods.select) by theirs.
+  const kube = selector instanceof kplus.Workload
+    ? { matchLabels: selector.matchLabels, matchExpressions: selector.matchExpressions }
+    : config.labelSelector._toKube();
+  const problems: Problem[] = [];
+  if ((kube.matchExpressions ?? []).length > 0) {
+    problems.push(problem('workloadSelector', `${what} selects its pods with label expressions; an egress source needs exact labels`));
+  }
+  const names = config.namespaces?.names ?? [];
+  if (names.length !== 1 || config.namespaces?.labelSelector) {
+    problems.push(problem('namespace', `${what} has no namespace: set one on the workload or its chart`));
+  }
+  const serviceAccount = selector instanceof kplus.AbstractPod ? selector.serviceAccount?.name : undefined;
+  return { namespace: names[0], labels: kube.matchLabels, serviceAccount, problems };
+}

@@ -1,0 +1,282 @@
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { synthError, synthObjects } from './util/synth';
+import {
+  AsmApiVersion, AsmVersion, EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService,
+  GatewayPortAllocation, PortRange,
+} from '../src';
+
+const web = ExternalService.http('web', { hosts: ['www.example.com'] });
+const api = ExternalService.https('api', { hosts: ['api.example.com'] });
+const db = ExternalService.tcp('db', { hosts: ['db.example.com'], port: 5432 });
+const team = EgressSource.namespace('team-a');
+
+function setup() {
+  const app = Testing.app();
+  const chart = new Chart(app, 'platform');
+  return { app, chart };
+}
+
+describe('EgressTrafficPolicy', () => {
+  test('follows ASM naming conventions by default', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(team).to(web);
+    const [obj] = synthObjects(app);
+    expect(obj.apiVersion).toBe('istio.alibabacloud.com/v1beta1');
+    expect(obj.kind).toBe('ASMEgressTrafficPolicy');
+    expect(obj.metadata).toEqual({ name: 'egress-by-gw-a', namespace: 'istio-egress' });
+    expect(obj.spec.byEgressGateway).toEqual({ name: 'gw-a' });
+    expect(obj.spec.egressRules).toEqual([{
+      name: 'r',
+      from: [{ namespace: 'team-a' }],
+      to: [{ name: 'web', hosts: ['www.example.com'], port: { name: 'http', number: 80, protocol: 'HTTP' }, byEgressGateway: { port: expect.any(Number) } }],
+    }]);
+  });
+
+  test('name, namespace and API version can be overridden', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', name: 'custom', namespace: 'egress', apiVersion: AsmApiVersion.V1 })
+      .addRule().from(team).to(web);
+    const [obj] = synthObjects(app);
+    expect(obj.apiVersion).toBe('istio.alibabacloud.com/v1');
+    expect(obj.metadata).toEqual({ name: 'custom', namespace: 'egress' });
+    expect(obj.spec.egressRules[0].name).toBeUndefined();
+  });
+
+  test('exposes its L1 object for further customisation', () => {
+    const { app, chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    policy.addRule().from(team).to(web);
+    policy.apiObject!.metadata.addLabel('team', 'platform');
+    expect(synthObjects(app)[0].metadata.labels).toEqual({ team: 'platform' });
+  });
+
+  test.each([
+    ['gateway', { gateway: 'GW' }, /gateway: 'GW' is not a DNS-1123 label/],
+    ['name', { gateway: 'gw', name: 'Bad_Name' }, /name: 'Bad_Name' is not a DNS-1123 subdomain/],
+    ['namespace', { gateway: 'gw', namespace: 'a.b' }, /namespace: 'a.b' is not a DNS-1123 label/],
+    ['excluded ports', { gateway: 'gw', excludedPorts: [0] }, /excludedPorts\[0\]: 0 is not a port number/],
+  ])('rejects an invalid %s at construction, naming the construct path', (_, props, message) => {
+    const { chart } = setup();
+    expect(() => new EgressTrafficPolicy(chart, 'Egress', props)).toThrow(/^EgressTrafficPolicy platform\/Egress is invalid:/);
+    expect(() => new EgressTrafficPolicy(chart, 'Egress2', props)).toThrow(message);
+  });
+
+  test('warns about a gateway name longer than 32 characters', () => {
+    const { app, chart } = setup();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const gateway = 'a-very-long-egress-gateway-name-x1';
+    new EgressTrafficPolicy(chart, 'Egress', { gateway }).addRule().from(team).to(web);
+    synthObjects(app);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(
+      /\[warning\] \[platform\/Egress\] spec.byEgressGateway.name: gateway name 'a-very-long-egress-gateway-name-x1' has 34 characters; ASM recommends at most 32/));
+    warn.mockRestore();
+  });
+});
+
+describe('rules contributed from several charts', () => {
+  test('join the one policy of their gateway: own rules first, then contributions by construct path', () => {
+    const { app, chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    const teamB = new Chart(app, 'team-b');
+    const teamA = new Chart(app, 'team-a');
+    new EgressRule(teamB, 'B', { gateway: 'gw-a', name: 'b' }).from(EgressSource.namespace('b')).to(api);
+    new EgressRule(teamA, 'A', { gateway: 'gw-a', name: 'a' }).from(EgressSource.namespace('a')).to(web);
+    policy.addRule('platform').from(team).to(db);
+
+    const objects = synthObjects(app);
+    expect(objects).toHaveLength(1);
+    expect(objects[0].spec.egressRules.map((r: any) => r.name)).toEqual(['platform', 'a', 'b']);
+  });
+
+  test('a rule for a gateway without a policy is an error', () => {
+    const { app, chart } = setup();
+    new EgressRule(chart, 'Orphan', { gateway: 'gw-x' }).from(team).to(web);
+    expect(synthError(app)).toMatch(/\[platform\/Orphan\] gateway: no EgressTrafficPolicy in the App declares gateway 'gw-x'/);
+  });
+
+  test('two policies for one gateway are an error that names both', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(web);
+    const other = new Chart(app, 'other');
+    new EgressTrafficPolicy(other, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    expect(synthError(app)).toMatch(
+      /\[platform\/Egress\] spec.byEgressGateway.name: gateway 'gw-a' already has its policy at other\/Egress; ASM expects one policy per gateway/);
+  });
+
+  test('a rule outside a policy needs a gateway', () => {
+    const { chart } = setup();
+    expect(() => new EgressRule(chart, 'R')).toThrow(/EgressRule platform\/R: gateway is required for a rule outside an EgressTrafficPolicy/);
+  });
+
+  test('a gateway in the rule must match its enclosing policy', () => {
+    const { chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    expect(() => new EgressRule(policy, 'R', { gateway: 'gw-b' })).toThrow(/gateway 'gw-b' differs from the enclosing policy's gateway 'gw-a'/);
+  });
+});
+
+describe('sources from cdk8s-plus workloads', () => {
+  test('take the namespace and pod-selector labels of a Deployment', () => {
+    const { app, chart } = setup();
+    const apps = new Chart(app, 'apps', { namespace: 'shop' });
+    const deployment = new kplus.Deployment(apps, 'Checkout', {
+      containers: [{ image: 'checkout:1' }],
+      select: false,
+      podMetadata: { labels: { app: 'checkout' } },
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'checkout' } }));
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(EgressSource.fromWorkload(deployment)).to(api);
+    const policy = synthObjects(app).find((o) => o.kind === 'ASMEgressTrafficPolicy');
+    expect(policy.spec.egressRules[0].from).toEqual([{ namespace: 'shop', workloadSelector: { app: 'checkout' } }]);
+  });
+
+  test('use the labels cdk8s-plus selects by when none are given', () => {
+    const { app, chart } = setup();
+    const apps = new Chart(app, 'apps', { namespace: 'shop' });
+    const deployment = new kplus.Deployment(apps, 'Cart', { containers: [{ image: 'cart:1' }] });
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(EgressSource.fromWorkload(deployment)).to(api);
+    const policy = synthObjects(app).find((o) => o.kind === 'ASMEgressTrafficPolicy');
+    expect(policy.spec.egressRules[0].from).toEqual([{ namespace: 'shop', workloadSelector: deployment.matchLabels }]);
+  });
+
+  test('a workload without a namespace is an error naming the workload', () => {
+    const { app, chart } = setup();
+    const deployment = new kplus.Deployment(chart, 'Cart', { containers: [{ image: 'cart:1' }] });
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(EgressSource.fromWorkload(deployment)).to(api);
+    expect(synthError(app)).toMatch(/\[platform\/Egress\/r\] from\[0\].namespace: workload platform\/Cart has no namespace: set one on the workload or its chart/);
+  });
+
+  test('a workload selecting with label expressions is an error', () => {
+    const { app, chart } = setup();
+    const apps = new Chart(app, 'apps', { namespace: 'shop' });
+    const deployment = new kplus.Deployment(apps, 'Cart', { containers: [{ image: 'cart:1' }] });
+    deployment.select(kplus.LabelSelector.of({ expressions: [kplus.LabelExpression.exists('tier')] }));
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(EgressSource.fromWorkload(deployment)).to(api);
+    expect(synthError(app)).toMatch(/from\[0\].workloadSelector: workload apps\/Cart selects its pods with label expressions/);
+  });
+});
+
+describe('EgressSource.namespace', () => {
+  test.each([
+    ['namespace', () => EgressSource.namespace('My_NS'), /namespace: 'My_NS' is not a DNS-1123 label/],
+    ['label key', () => EgressSource.namespace('ns', { workloadSelector: { 'bad key': 'x' } }), /workloadSelector.bad key: label key 'bad key' is invalid/],
+    ['label key prefix', () => EgressSource.namespace('ns', { workloadSelector: { 'Bad_Prefix/app': 'x' } }), /label key 'Bad_Prefix\/app' has an invalid prefix/],
+    ['label value', () => EgressSource.namespace('ns', { workloadSelector: { app: 'a b' } }), /workloadSelector.app: label 'app' has an invalid value 'a b'/],
+    ['long label value', () => EgressSource.namespace('ns', { workloadSelector: { app: 'a'.repeat(64) } }), /label 'app' has an invalid value/],
+    ['service account', () => EgressSource.namespace('ns', { serviceAccountName: 'SA' }), /serviceAccountName: 'SA' is not a DNS-1123 label/],
+  ])('rejects an invalid %s', (_, make, message) => {
+    expect(make).toThrow(/^EgressSource '[^']*' is invalid:/);
+    expect(make).toThrow(message);
+  });
+
+  test('accepts prefixed label keys and empty label values', () => {
+    expect(() => EgressSource.namespace('ns', { workloadSelector: { 'app.kubernetes.io/name': 'x', 'tier': '' } })).not.toThrow();
+  });
+});
+
+describe('rules checked against the whole App', () => {
+  test('a rule without sources or destinations', () => {
+    const { app, chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    policy.addRule('no-source').to(web);
+    policy.addRule('no-destination').from(team);
+    const error = synthError(app);
+    expect(error).toMatch(/\[platform\/Egress\/no-source\] from: the rule has no source: add one with from\(\)/);
+    expect(error).toMatch(/\[platform\/Egress\/no-destination\] to: the rule has no destination: add one with to\(\)/);
+  });
+
+  test('a policy without rules', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    expect(synthError(app)).toMatch(/\[platform\/Egress\] spec.egressRules: gateway 'gw-a' has no rules/);
+  });
+
+  test('TCP needs ASM 1.24.6.45', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', asmVersion: AsmVersion.of('1.22.6.28') }).addRule('r').from(team).to(db);
+    expect(synthError(app)).toMatch(
+      /\[platform\/Egress\/r\] to\[0\].port.protocol: 'db' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28/);
+  });
+
+  test('ASM port allocation needs ASM 1.24.6.45', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', asmVersion: AsmVersion.V1_16_4, portAllocation: GatewayPortAllocation.ASM })
+      .addRule().from(team).to(web);
+    expect(synthError(app)).toMatch(/\[platform\/Egress\] portAllocation: ASM allocates gateway ports only from version 1.24.6.45; this policy targets 1.16.4/);
+  });
+
+  test('ASM port allocation refuses partial gateway ports', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portAllocation: GatewayPortAllocation.ASM })
+      .addRule('r').from(team).to(web, ExternalService.https('pinned', { hosts: ['p.example.com'], gatewayPort: 10443 }));
+    expect(synthError(app)).toMatch(
+      /\[platform\/Egress\/r\] to\[1\].byEgressGateway.port: 'pinned' sets gateway port 10443, but gateway 'gw-a' leaves ports to ASM/);
+  });
+
+  test('two different services with one name in a policy', () => {
+    const { app, chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    policy.addRule('one').from(team).to(web);
+    policy.addRule('two').from(team).to(ExternalService.http('web', { hosts: ['other.example.com'] }));
+    expect(synthError(app)).toMatch(
+      /\[platform\/Egress\/two\] to\[0\].name: service name 'web' is already used in policy 'egress-by-gw-a' for a different service \(at platform\/Egress\/one\)/);
+  });
+
+  test('the same service reused in several rules and policies is fine', () => {
+    const { app, chart } = setup();
+    const a = new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' });
+    a.addRule().from(team).to(web, api);
+    a.addRule().from(EgressSource.namespace('team-b')).to(web);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule().from(team).to(web);
+    expect(synthObjects(app)).toHaveLength(2);
+    expect(a.gatewayPortOf(web)).toBe(a.gatewayPortOf(web));
+  });
+
+  test('the same host and port with two protocols anywhere in the App', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(api);
+    const other = new Chart(app, 'other');
+    new EgressTrafficPolicy(other, 'B', { gateway: 'gw-b' }).addRule('r')
+      .from(team).to(ExternalService.tcp('raw', { hosts: ['api.example.com'], port: 443 }));
+    expect(synthError(app)).toMatch(
+      /\[other\/B\/r\] to\[0\].hosts\[0\]: api.example.com:443 is declared as TCP by 'raw' but as HTTPS by 'api' \(at platform\/A\/r\); one host and port can have only one protocol/);
+  });
+
+  test('collects every error of the App in one report', () => {
+    const { app, chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', asmVersion: AsmVersion.V1_16_4 });
+    policy.addRule('a').to(db);
+    policy.addRule('b').from(team);
+    new EgressRule(chart, 'Orphan', { gateway: 'nowhere' }).from(team).to(web);
+    const lines = synthError(app).split('\n').filter((l) => l.startsWith('  ['));
+    expect(lines).toEqual([
+      expect.stringMatching(/^ {2}\[platform\/Egress\/a\] from: the rule has no source/),
+      expect.stringMatching(/^ {2}\[platform\/Egress\/a\] to\[0\].port.protocol: 'db' is a TCP service/),
+      expect.stringMatching(/^ {2}\[platform\/Egress\/b\] to: the rule has no destination/),
+      expect.stringMatching(/^ {2}\[platform\/Orphan\] gateway: no EgressTrafficPolicy in the App declares gateway 'nowhere'/),
+    ]);
+  });
+});
+
+describe('gateway ports', () => {
+  test('are readable from the policy and the registry', () => {
+    const { app, chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portRange: PortRange.between(20000, 20010) });
+    policy.addRule().from(team).to(web, api, ExternalService.https('fixed', { hosts: ['f.example.com'], gatewayPort: 8443 }));
+    const [obj] = synthObjects(app);
+    const ports = obj.spec.egressRules[0].to.map((t: any) => t.byEgressGateway.port);
+    expect(ports).toEqual([policy.gatewayPortOf(web), policy.gatewayPortOf(api), 8443]);
+    expect(ports[0]).toBeGreaterThanOrEqual(20000);
+    expect(ports[1]).toBeLessThanOrEqual(20010);
+    expect(EgressRegistry.of(app).gatewayPorts('gw-a')).toEqual([...ports].sort((a, b) => a - b));
+    expect(EgressRegistry.of(app).formatPortTable()).toMatch(/gw-a\s+8443\s+dedicated, explicit\s+fixed/);
+  });
+
+  test('are not readable when ASM allocates them', () => {
+    const { chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portAllocation: GatewayPortAllocation.ASM });
+    policy.addRule().from(team).to(web);
+    expect(() => policy.gatewayPortOf(web)).toThrow(/gateway ports of 'gw-a' are allocated by ASM at run time/);
+  });
+});
