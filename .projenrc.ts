@@ -72,6 +72,12 @@ project.addTask('synth', {
   exec: 'ts-node --project test/tsconfig.json examples/main.ts',
 });
 
+// Synthesis at scale, L2 against hand-written L1, and the allocator alone: prints a table.
+project.addTask('bench', {
+  description: 'Benchmark synthesis (L2 vs L1) and the gateway-port allocator; prints a table',
+  exec: 'ts-node --project test/tsconfig.json scripts/bench.ts',
+});
+
 project.gitignore.exclude('/.istio-crds.yaml');
 project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
 project.synth();
