@@ -59,9 +59,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 project.addTask('import', {
   description: `Regenerate the L1 classes in src/imports (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs)`,
   steps: [
-    { exec: 'cdk8s import imports/asm-egress-traffic-policy.yaml --output src/imports --language typescript --no-class-prefix' },
+    { exec: 'cdk8s import imports/asm-egress-traffic-policy.yaml --output src/imports --language typescript --no-class-prefix --no-save --no-check-upgrade' },
     { exec: `ts-node --project test/tsconfig.json scripts/select-istio-crds.ts ${ISTIO_CRDS_URL} .istio-crds.yaml` },
-    { exec: 'cdk8s import .istio-crds.yaml --output src/imports --language typescript' },
+    { exec: 'cdk8s import .istio-crds.yaml --output src/imports --language typescript --no-save --no-check-upgrade' },
     { exec: 'rm -f .istio-crds.yaml' },
   ],
 });

@@ -389,7 +389,7 @@ export interface AsmEgressTrafficPolicySpecEgressRulesToHttpsUpgrade {
    *
    * @schema AsmEgressTrafficPolicySpecEgressRulesToHttpsUpgrade#port
    */
-  readonly port: number;
+  readonly port?: number;
 }
 
 /**
@@ -814,7 +814,7 @@ export interface AsmEgressTrafficPolicyV1SpecEgressRulesToHttpsUpgrade {
    *
    * @schema AsmEgressTrafficPolicyV1SpecEgressRulesToHttpsUpgrade#port
    */
-  readonly port: number;
+  readonly port?: number;
 }
 
 /**
