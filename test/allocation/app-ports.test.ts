@@ -1,0 +1,187 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App, Chart, Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import { synthError, synthObjects } from '../util/synth';
+import { EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, PortRange } from '../../src';
+
+// The allocator inside the App: one port space per gateway across every chart, explicit ports kept,
+// results independent of construction order, and a lock file that pins what was allocated.
+
+const source = EgressSource.namespace('apps');
+
+function tls(i: number, gatewayPort?: number) {
+  return ExternalService.https(`tls-${i}`, { hosts: [`tls-${i}.example.com`], gatewayPort });
+}
+function tcp(i: number) {
+  return ExternalService.tcp(`tcp-${i}`, { hosts: [`tcp-${i}.example.com`], port: 5000 + i });
+}
+function http(i: number) {
+  return ExternalService.http(`http-${i}`, { hosts: [`http-${i}.example.com`] });
+}
+
+/** Gateway port of every service, by name, from the synthesised policies. */
+function portsByService(app: App): Record<string, number> {
+  const ports: Record<string, number> = {};
+  for (const obj of synthObjects(app)) {
+    for (const rule of obj.spec.egressRules) {
+      for (const to of rule.to) ports[to.name] = to.byEgressGateway.port;
+    }
+  }
+  return ports;
+}
+
+describe('gateway ports across the App', () => {
+  test('rules from several charts share one port space per gateway', () => {
+    const app = Testing.app();
+    new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('platform').from(source).to(tls(1), http(1));
+    new EgressRule(new Chart(app, 'team-a'), 'R', { gateway: 'gw' }).from(source).to(tls(2), tcp(1), http(2));
+    new EgressRule(new Chart(app, 'team-b'), 'R', { gateway: 'gw' }).from(source).to(tls(3), tcp(2));
+
+    const ports = portsByService(app);
+    const dedicated = ['tls-1', 'tls-2', 'tls-3', 'tcp-1', 'tcp-2'].map((n) => ports[n]);
+    expect(new Set([...dedicated, ports['http-1']]).size).toBe(6);
+    expect(ports['http-1']).toBe(ports['http-2']);
+    expect(EgressRegistry.of(app).gatewayPorts('gw')).toEqual([...new Set(Object.values(ports))].sort((a, b) => a - b));
+  });
+
+  test('two gateways are two port spaces', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', portRange: PortRange.between(10000, 10000) }).addRule().from(source).to(tls(1));
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', portRange: PortRange.between(10000, 10000) }).addRule().from(source).to(tls(2));
+    expect(portsByService(app)).toEqual({ 'tls-1': 10000, 'tls-2': 10000 });
+  });
+
+  test('explicit ports of two charts that cannot share are an error naming both constructs', () => {
+    const app = Testing.app();
+    new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('mine').from(source).to(tls(1, 15000));
+    new EgressRule(new Chart(app, 'team'), 'Theirs', { gateway: 'gw' }).from(source).to(tls(2, 15000));
+    const error = synthError(app);
+    expect(error).toMatch(/Gateway 'gw': explicit port 15000 is claimed by both/);
+    expect(error).toContain("platform/Egress/mine to[0] 'tls-1'");
+    expect(error).toContain("team/Theirs to[0] 'tls-2'");
+  });
+
+  test('an exhausted range names the gateway, the range and the counts', () => {
+    const app = Testing.app();
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(20000, 20001) })
+      .addRule().from(source).to(tls(1), tls(2), tls(3));
+    expect(synthError(app)).toMatch(/Gateway 'gw': port range 20000-20001 is exhausted: 2 port\(s\) are free there .* but 3 destination key\(s\) need one/);
+  });
+
+  test('excluded ports are never allocated, and an explicit excluded port is an error', () => {
+    const app = Testing.app();
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(15020, 15023), excludedPorts: [15020, 15021] })
+      .addRule().from(source).to(tls(1), tls(2));
+    expect(Object.values(portsByService(app)).sort()).toEqual([15022, 15023]);
+
+    const bad = Testing.app();
+    new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw', excludedPorts: [15021] }).addRule('r').from(source).to(tls(1, 15021));
+    expect(synthError(bad)).toMatch(/\[c\/Egress\/r\] to\[0\].byEgressGateway.port: Gateway 'gw': explicit port 15021 of .* is one of the gateway's excluded ports/);
+  });
+
+  test('ports do not depend on the order of charts, rules and services', () => {
+    const services = [...Array.from({ length: 8 }, (_, i) => tls(i)), ...Array.from({ length: 4 }, (_, i) => tcp(i)), http(0), http(1)];
+    const build = (order: number[], split: number) => {
+      const app = Testing.app();
+      const shuffled = order.map((i) => services[i]);
+      // The policy's chart is created after the contributing chart in half the cases.
+      const team = split % 2 === 0 ? new Chart(app, 'team') : undefined;
+      const policy = new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' });
+      policy.addRule('own').from(source).to(...shuffled.slice(0, split));
+      new EgressRule(team ?? new Chart(app, 'team'), 'R', { gateway: 'gw' }).from(source).to(...shuffled.slice(split));
+      return portsByService(app);
+    };
+    const reference = build(services.map((_, i) => i), 7);
+    fc.assert(fc.property(
+      fc.shuffledSubarray(services.map((_, i) => i), { minLength: services.length, maxLength: services.length }),
+      fc.integer({ min: 1, max: services.length - 1 }),
+      (order, split) => {
+        expect(build(order, split)).toEqual(reference);
+      }), { numRuns: 25 });
+  });
+
+  test('adding or removing a service does not move the others', () => {
+    const base = [...Array.from({ length: 20 }, (_, i) => tls(i)), ...Array.from({ length: 10 }, (_, i) => tcp(i)), http(0)];
+    const synth = (services: ExternalService[]) => {
+      const app = Testing.app();
+      new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule().from(source).to(...services);
+      return portsByService(app);
+    };
+    const before = synth(base);
+    const added = synth([...base, tls(99), tcp(99)]);
+    const removed = synth(base.filter((s) => s.name !== 'tls-3'));
+    for (const [name, port] of Object.entries(before)) {
+      expect(added[name]).toBe(port);
+      if (name !== 'tls-3') expect(removed[name]).toBe(port);
+    }
+  });
+});
+
+describe('port lock file', () => {
+  const lockIn = () => join(mkdtempSync(join(tmpdir(), 'egress-lock-')), 'egress-ports.lock.json');
+  const appWith = (file: string, services: ExternalService[], frozen = false) => {
+    const app = Testing.app();
+    EgressRegistry.of(app).configure({ portLockFile: file, portLockFrozen: frozen });
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule().from(source).to(...services);
+    return app;
+  };
+
+  test('is written on synthesis with every allocated port, and pins them afterwards', () => {
+    const file = lockIn();
+    const first = portsByService(appWith(file, [tls(1), tcp(1), http(1)]));
+    const lock = JSON.parse(readFileSync(file, 'utf8'));
+    expect(lock.version).toBe(1);
+    expect(Object.values(lock.gateways.gw).sort()).toEqual([first['tls-1'], first['tcp-1'], first['http-1']].sort());
+    expect(lock.gateways.gw['TLS|tls-1.example.com|443']).toBe(first['tls-1']);
+
+    // Pin a port by hand: the next synthesis keeps it, even though the hash would choose another.
+    lock.gateways.gw['TLS|tls-1.example.com|443'] = 19999;
+    writeFileSync(file, JSON.stringify(lock));
+    const second = portsByService(appWith(file, [tls(1), tcp(1), http(1), tls(2)]));
+    expect(second['tls-1']).toBe(19999);
+    expect(second['tcp-1']).toBe(first['tcp-1']);
+    expect(JSON.parse(readFileSync(file, 'utf8')).gateways.gw['TLS|tls-2.example.com|443']).toBe(second['tls-2']);
+  });
+
+  test('drops services that are gone', () => {
+    const file = lockIn();
+    portsByService(appWith(file, [tls(1), tls(2)]));
+    portsByService(appWith(file, [tls(1)]));
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).gateways.gw)).toEqual(['TLS|tls-1.example.com|443']);
+  });
+
+  test('frozen: fails instead of updating a lock that does not match', () => {
+    const file = lockIn();
+    portsByService(appWith(file, [tls(1)]));
+    const before = readFileSync(file, 'utf8');
+    expect(synthError(appWith(file, [tls(1), tls(2)], true)))
+      .toMatch(/portLockFile: .*egress-ports.lock.json does not record the ports this App allocates; synthesise without portLockFrozen/);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(() => portsByService(appWith(file, [tls(1)], true))).not.toThrow();
+  });
+
+  test('a malformed lock is an error naming the file', () => {
+    const file = lockIn();
+    writeFileSync(file, '{ "version": 1, "gateways": { "gw": { "k": "x" } } }');
+    expect(synthError(appWith(file, [tls(1)]))).toMatch(/\[AsmEgressRegistry\] portLockFile: .*egress-ports.lock.json: .*must be an integer port/);
+  });
+
+  test('is written, with no gateways, when every port is explicit', () => {
+    const file = lockIn();
+    portsByService(appWith(file, [tls(1, 12345)]));
+    expect(existsSync(file)).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8')).gateways).toEqual({});
+  });
+});
+
+describe('EgressRegistry.configure', () => {
+  test('must come before any policy or rule', () => {
+    const app = Testing.app();
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' });
+    expect(() => EgressRegistry.of(app).configure({})).toThrow(
+      /configure the App before declaring policies or rules \(c\/Egress was declared first\)/);
+  });
+});
