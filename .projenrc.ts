@@ -76,6 +76,7 @@ project.addTask('synth', {
 project.addTask('bench', {
   description: 'Benchmark synthesis (L2 vs L1) and the gateway-port allocator; prints a table',
   exec: 'ts-node --project test/tsconfig.json scripts/bench.ts',
+  receiveArgs: true,
 });
 
 project.gitignore.exclude('/.istio-crds.yaml');

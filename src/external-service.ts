@@ -114,6 +114,7 @@ export class ExternalService {
 
   private readonly _hosts: string[];
   private readonly hostKinds: HostKind[];
+  private destinationKey?: string;
 
   private constructor(name: string, protocol: Protocol, port: number, options: ExternalServiceOptions, upgrade?: HttpsUpgrade) {
     this.name = name;
@@ -149,8 +150,11 @@ export class ExternalService {
    * @internal
    */
   public get _destinationKey(): string {
-    const cls = isSharedProtocol(this.protocol) ? 'HTTP' : this.protocol === Protocol.TCP ? 'TCP' : 'TLS';
-    return `${cls}|${[...this._hosts].sort().join(',')}|${this.port}`;
+    if (this.destinationKey === undefined) {
+      const cls = isSharedProtocol(this.protocol) ? 'HTTP' : this.protocol === Protocol.TCP ? 'TCP' : 'TLS';
+      this.destinationKey = `${cls}|${[...this._hosts].sort().join(',')}|${this.port}`;
+    }
+    return this.destinationKey;
   }
 
   /**

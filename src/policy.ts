@@ -119,7 +119,8 @@ export class EgressTrafficPolicy extends Construct {
     throwIfErrors(`EgressTrafficPolicy ${this.node.path}`, this.checkProps());
 
     this.registry._registerPolicy(this);
-    this.node.addValidation({ validate: () => this.registry._errorsOf(this) });
+    const path = this.node.path;
+    this.node.addValidation({ validate: () => this.registry._errorsAt(path) });
 
     if (includesAsm(this.output)) {
       const L1 = this.apiVersion === AsmApiVersion.V1 ? l1.AsmEgressTrafficPolicyV1 : l1.AsmEgressTrafficPolicy;

@@ -129,10 +129,15 @@ export class EgressRegistry extends Construct {
     this.revision++;
   }
 
-  /** Validation errors of one construct, as cdk8s validation reports them. @internal */
-  public _errorsOf(construct: IConstruct): string[] {
+  /**
+   * Validation errors of the construct at `path`, as cdk8s validation reports them. Takes the path
+   * rather than the construct: cdk8s validates the whole App once per chart, and recomputing paths
+   * each time adds up in large Apps.
+   * @internal
+   */
+  public _errorsAt(path: string): string[] {
     this.model();
-    return this.memo!.errorsByPath.get(construct.node.path) ?? [];
+    return this.memo!.errorsByPath.get(path) ?? [];
   }
 
   /**
