@@ -79,6 +79,10 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+// Type-aware lint for the example app and scripts, which no tsconfig.json next to them covers.
+project.tryFindObjectFile('.eslintrc.json')?.addOverride('parserOptions.projectService.allowDefaultProject',
+  ['.projenrc.ts', 'examples/*.ts', 'scripts/*.ts']);
+
 project.gitignore.exclude('/.istio-crds.yaml');
 project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
 project.synth();

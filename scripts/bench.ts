@@ -11,8 +11,8 @@
  */
 import { spawnSync } from 'child_process';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { allocateGatewayPorts, PortRequest } from '../src/allocation/port-allocator';
 import { EgressRule, EgressSource, EgressTrafficPolicy, ExternalService } from '../src';
+import { allocateGatewayPorts, PortRequest } from '../src/allocation/port-allocator';
 
 const SIZES = [100, 1_000, 10_000];
 /** Services per gateway (one policy per gateway), and charts that contribute rules to each. */

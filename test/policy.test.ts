@@ -1,10 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { synthError, synthObjects } from './util/synth';
 import {
   AsmApiVersion, AsmVersion, EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService,
   GatewayPortAllocation, PortRange,
 } from '../src';
+import { synthError, synthObjects } from './util/synth';
 
 const web = ExternalService.http('web', { hosts: ['www.example.com'] });
 const api = ExternalService.https('api', { hosts: ['api.example.com'] });

@@ -3,8 +3,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { synthError, synthObjects } from '../util/synth';
 import { EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, PortRange } from '../../src';
+import { synthError, synthObjects } from '../util/synth';
 
 // The allocator inside the App: one port space per gateway across every chart, explicit ports kept,
 // results independent of construction order, and a lock file that pins what was allocated.
