@@ -16,8 +16,9 @@ function synth(folder: string, define: (app: App) => Construct) {
   const app = new App({ outdir });
   define(app);
   app.synth();
-  const table = EgressRegistry.of(app).formatPortTable();
-  console.log(`${outdir}/\n${table.replace(/^/gm, '  ')}`);
+  const registry = EgressRegistry.of(app);
+  const ports = registry.portAssignments.length > 0 ? registry.formatPortTable() : 'gateway ports left to ASM\'s allocator\n';
+  console.log(`${outdir}/\n${ports.replace(/^(?=.)/gm, '  ')}`);
 }
 
 synth('example-1', (app) => new Example1(app, 'example-1'));
