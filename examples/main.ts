@@ -3,7 +3,7 @@ import { join } from 'path';
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Example1, Example2, Example3 } from './documented-examples';
-import { EgressRegistry, GatewayPortAllocation } from '../src';
+import { EgressOutput, EgressRegistry, GatewayPortAllocation } from '../src';
 
 // The bundled example app. Each documented example uses the same gateway, and ASM expects one
 // policy per gateway, so each one is its own App with its own folder under dist/.
@@ -25,3 +25,8 @@ synth('example-1', (app) => new Example1(app, 'example-1'));
 synth('example-2', (app) => new Example2(app, 'example-2'));
 synth('example-3', (app) => new Example3(app, 'example-3', GatewayPortAllocation.ASM));
 synth('example-3-allocated', (app) => new Example3(app, 'example-3-allocated', GatewayPortAllocation.LIBRARY));
+// The same policy as open-source Istio objects (ServiceEntry, Gateway, ..., AuthorizationPolicy).
+synth('example-3-istio', (app) => {
+  EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO });
+  return new Example3(app, 'example-3-istio', GatewayPortAllocation.LIBRARY);
+});

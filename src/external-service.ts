@@ -1,6 +1,9 @@
+import { GuardrailOverride } from './guardrail';
+import { serviceGuardrailProblems } from './model/guardrails';
 import { Problem, problem, throwIfErrors } from './model/problem';
 import { classifyHost, dnsLabelError, HostKind, portError } from './model/syntax';
 import { isSharedProtocol, Protocol } from './protocol';
+import { ServerVerification } from './server-verification';
 
 /** Most hosts one external service may list (a limit of the CRD). */
 const MAX_HOSTS = 50;
@@ -25,6 +28,14 @@ export interface ExternalServiceOptions {
    * @default - allocated
    */
   readonly gatewayPort?: number;
+
+  /**
+   * Exceptions to the guardrails for this service (`Guardrail.INTERNAL_ADDRESS`,
+   * `PRIVATE_ADDRESS`, `WILDCARD_HOST`, `PLAIN_HTTP`), each with its reason, which the policy keeps
+   * in its `GuardrailOverride.ANNOTATION` annotation.
+   * @default - none: every guardrail applies
+   */
+  readonly guardrailOverrides?: GuardrailOverride[];
 }
 
 /** Options of an HTTP service. */
@@ -49,6 +60,13 @@ export interface HttpsUpgrade {
    * @default 443
    */
   readonly port?: number;
+
+  /**
+   * How the gateway verifies the server's certificate (open-source Istio output only: ASM's CRD
+   * cannot express it).
+   * @default ServerVerification.systemCertificates() - the public CAs of the proxy image, and the host name
+   */
+  readonly serverVerification?: ServerVerification;
 }
 
 /** Options of an HTTPS or TLS service, whose encryption the application does itself. */
@@ -111,8 +129,11 @@ export class ExternalService {
   public readonly gatewayPort?: number;
   /** The HTTPS port that the gateway upgrades HTTP to, if it does. */
   public readonly httpsUpgradePort?: number;
+  /** How the gateway verifies the server when it upgrades to HTTPS (Istio output), if it does. */
+  public readonly httpsUpgradeVerification?: ServerVerification;
 
   private readonly _hosts: string[];
+  private readonly _guardrailOverrides: GuardrailOverride[];
   private readonly hostKinds: HostKind[];
   private destinationKey?: string;
 
@@ -123,7 +144,9 @@ export class ExternalService {
     this.portName = options.portName ?? protocol.toLowerCase();
     this.gatewayPort = options.gatewayPort;
     this.httpsUpgradePort = upgrade ? upgrade.port ?? 443 : undefined;
+    this.httpsUpgradeVerification = upgrade ? upgrade.serverVerification ?? ServerVerification.systemCertificates() : undefined;
     this._hosts = [...(options.hosts ?? [])];
+    this._guardrailOverrides = [...(options.guardrailOverrides ?? [])];
     const { problems, kinds } = this.check(upgrade);
     this.hostKinds = kinds;
     throwIfErrors(`ExternalService '${name}'`, problems);
@@ -132,6 +155,11 @@ export class ExternalService {
   /** Hosts of the service (a copy). */
   public get hosts(): string[] {
     return [...this._hosts];
+  }
+
+  /** Guardrails overridden for this service (a copy). */
+  public get guardrailOverrides(): GuardrailOverride[] {
+    return [...this._guardrailOverrides];
   }
 
   /** Whether the gateway upgrades this service's HTTP to HTTPS. */
@@ -164,7 +192,9 @@ export class ExternalService {
   public _sameDefinitionAs(other: ExternalService): boolean {
     return other === this || (other.name === this.name && other.protocol === this.protocol && other.port === this.port
       && other.portName === this.portName && other.gatewayPort === this.gatewayPort
-      && other.httpsUpgradePort === this.httpsUpgradePort && other._hosts.join(',') === this._hosts.join(','));
+      && other.httpsUpgradePort === this.httpsUpgradePort && other._hosts.join(',') === this._hosts.join(',')
+      && String(other.httpsUpgradeVerification) === String(this.httpsUpgradeVerification)
+      && overridesKey(other._guardrailOverrides) === overridesKey(this._guardrailOverrides));
   }
 
   /** Everything wrong with the input on its own, every problem at once. */
@@ -199,6 +229,11 @@ export class ExternalService {
     if (ips > 0 && ips < kinds.length) {
       add('hosts', 'mixes IP addresses and host names: declare them as separate services');
     }
+    problems.push(...serviceGuardrailProblems(this._hosts, this.protocol === Protocol.HTTP && !upgrade, this._guardrailOverrides));
     return { problems, kinds };
   }
+}
+
+function overridesKey(overrides: GuardrailOverride[]): string {
+  return overrides.map((o) => `${o.guardrail.name}: ${o.reason}`).sort().join('\n');
 }

@@ -3,12 +3,16 @@ import { Construct } from 'constructs';
 import { AsmVersion } from './asm-version';
 import { ExternalService } from './external-service';
 import { AsmApiVersion, GatewayPortAllocation, PortRange } from './gateway';
+import { GuardrailOverride } from './guardrail';
 import * as l1 from './imports/istio.alibabacloud.com';
+import { IstioOptions, istioOptionProblems, ResolvedIstioOptions, resolveIstioOptions } from './istio-options';
+import { FromManifestOptions, policyFromManifest } from './manifest';
 import { PolicyModel, RuleModel } from './model/model';
 import { Problem, problem, throwIfErrors } from './model/problem';
 import { dnsLabelError, dnsSubdomainError, portError } from './model/syntax';
 import { EgressRegistry } from './registry';
 import { renderAsmSpec } from './render/asm';
+import { guardrailOverrideAnnotations } from './render/guardrail-overrides';
 import { EgressRule } from './rule';
 import { EgressOutput, includesAsm } from './settings';
 
@@ -68,6 +72,20 @@ export interface EgressTrafficPolicyProps {
    * @default - none
    */
   readonly excludedPorts?: number[];
+
+  /**
+   * Make guardrails that only warn fail synthesis: plain HTTP without `httpsUpgrade` (and without
+   * a `Guardrail.PLAIN_HTTP` override) becomes an error in this policy.
+   * @default - the App's setting (`EgressRegistry.configure()`), else false
+   */
+  readonly strictGuardrails?: boolean;
+
+  /**
+   * How the policy is rendered as open-source Istio objects (with an output that includes them),
+   * and which objects describe its egress gateway; overrides the App's `istio` field by field.
+   * @default - the App's setting (`EgressRegistry.configure()`), else the defaults of `IstioOptions`
+   */
+  readonly istio?: IstioOptions;
 }
 
 /**
@@ -81,6 +99,23 @@ export interface EgressTrafficPolicyProps {
  *   .to(ExternalService.http('httpbin-service-http', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 80 }));
  */
 export class EgressTrafficPolicy extends Construct {
+  /**
+   * Adopts an existing `ASMEgressTrafficPolicy` manifest (v1beta1 or v1, as parsed from YAML):
+   * builds the policy and its rules with this library's constructs, so that it is validated and
+   * allocated with the rest of the App. More rules can be added to it as usual.
+   *
+   * @param manifest the object, e.g. one document of `Yaml.load()`
+   * @throws listing every problem of the manifest, each with its field (`spec.egressRules[0].to[1].hosts[0]`)
+   *
+   * @example
+   * const [manifest] = Yaml.load('egress-policy.yaml');
+   * const policy = EgressTrafficPolicy.fromManifest(chart, 'Egress', manifest);
+   * policy.addRule('payments').from(payments).to(stripe);
+   */
+  public static fromManifest(scope: Construct, id: string, manifest: any, options: FromManifestOptions = {}): EgressTrafficPolicy {
+    return policyFromManifest(scope, id, manifest, options);
+  }
+
   /** The egress gateway. */
   public readonly gateway: string;
   /** Name of the policy object. */
@@ -100,6 +135,8 @@ export class EgressTrafficPolicy extends Construct {
   public readonly apiVersion: AsmApiVersion;
   private readonly portRange: PortRange;
   private readonly excludedPorts: number[];
+  private readonly strictGuardrails: boolean;
+  private readonly istio: ResolvedIstioOptions;
   private readonly registry: EgressRegistry;
   private ruleCount = 0;
 
@@ -116,6 +153,8 @@ export class EgressTrafficPolicy extends Construct {
     this.portAllocation = props.portAllocation ?? GatewayPortAllocation.LIBRARY;
     this.portRange = props.portRange ?? PortRange.DEFAULT;
     this.excludedPorts = [...(props.excludedPorts ?? [])];
+    this.strictGuardrails = props.strictGuardrails ?? settings.strictGuardrails ?? false;
+    this.istio = resolveIstioOptions(this.gateway, settings.istio, props.istio);
     throwIfErrors(`EgressTrafficPolicy ${this.node.path}`, this.checkProps());
 
     this.registry._registerPolicy(this);
@@ -128,6 +167,10 @@ export class EgressTrafficPolicy extends Construct {
         metadata: { name: this.name, namespace: this.namespace },
         spec: Lazy.any({ produce: () => this._toKube() }),
       });
+      // Overridden guardrails stay reviewable in the output; no annotation when none is overridden.
+      this.apiObject.metadata.addAnnotation(GuardrailOverride.ANNOTATION, Lazy.any({
+        produce: () => guardrailOverrideAnnotations(this.registry._validPolicyModel(this.gateway))[GuardrailOverride.ANNOTATION],
+      }));
     }
   }
 
@@ -169,6 +212,9 @@ export class EgressTrafficPolicy extends Construct {
       portRange: this.portRange,
       excludedPorts: this.excludedPorts,
       rules,
+      strictGuardrails: this.strictGuardrails,
+      output: this.output,
+      istio: this.istio,
     };
   }
 
@@ -185,6 +231,7 @@ export class EgressTrafficPolicy extends Construct {
     add('name', dnsSubdomainError(this.name));
     add('namespace', dnsLabelError(this.namespace));
     this.excludedPorts.forEach((port, i) => add(`excludedPorts[${i}]`, portError(port)));
+    problems.push(...istioOptionProblems(this.istio));
     return problems;
   }
 }

@@ -2,10 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { Construct, IConstruct } from 'constructs';
 import { allocatePorts } from './allocation/allocate';
 import { parsePortLock, PortLock, serializePortLock, updatePortLock } from './allocation/port-lock';
+import { GatewayServicePort, servicePortsOf } from './gateway-service-port';
 import { EgressModel, PolicyModel, RuleModel, SourceModel } from './model/model';
 import { formatProblem, Problem, withFieldPrefix } from './model/problem';
 import { validatePolicies } from './model/validate';
+import { validateIstio } from './model/validate-istio';
 import type { EgressTrafficPolicy } from './policy';
+import { renderIstio } from './render/istio';
 import type { EgressRule } from './rule';
 import { EgressSettings } from './settings';
 
@@ -60,6 +63,8 @@ export class EgressRegistry extends Construct {
   private _settings: EgressSettings = {};
   private revision = 0;
   private memo?: { revision: number; model: EgressModel; errorsByPath: Map<string, string[]>; lock?: LockState };
+  /** The model whose objects `render()` last created. */
+  private rendered?: EgressModel;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -100,6 +105,18 @@ export class EgressRegistry extends Construct {
    */
   public gatewayPorts(gateway: string): number[] {
     return this.model().assignments.filter((a) => a.gateway === gateway).map((a) => a.port);
+  }
+
+  /**
+   * The ports that one gateway's Service must expose, as Kubernetes ServicePorts: for the values of
+   * the gateway's Helm chart, or your own Service. Empty when ASM allocates the ports.
+   *
+   * @example
+   * const ports = EgressRegistry.of(app).gatewayServicePorts('egressgateway-a');
+   * writeFileSync('egress-gateway-values.json', JSON.stringify({ service: { ports } }));
+   */
+  public gatewayServicePorts(gateway: string): GatewayServicePort[] {
+    return servicePortsOf(this.model().assignments.filter((a) => a.gateway === gateway));
   }
 
   /** The port table as text, for example to print after synthesis. */
@@ -174,7 +191,15 @@ export class EgressRegistry extends Construct {
         lock.text = text;
       }
     }
+    this.render(model);
     return [];
+  }
+
+  /** Creates the objects rendered from the whole App (Istio output), once per model. */
+  private render(model: EgressModel): void {
+    if (this.rendered === model) return;
+    this.rendered = model;
+    renderIstio(model, new Map(this.policies.map((p) => [p.gateway, p])));
   }
 
   private readLock(): LockState | undefined {
@@ -211,9 +236,11 @@ export class EgressRegistry extends Construct {
 function buildModel(policies: EgressTrafficPolicy[], rules: EgressRule[], pinned: Record<string, Record<string, number>>): EgressModel {
   const problems: Problem[] = [];
   const byGateway = new Map<string, { policy: EgressTrafficPolicy; rules: RuleModel[] }>();
+  const duplicates = new Set<IConstruct>();
   for (const policy of [...policies].sort(byPath)) {
     const first = byGateway.get(policy.gateway);
     if (first) {
+      duplicates.add(policy);
       problems.push({
         path: policy.node.path,
         field: 'spec.byEgressGateway.name',
@@ -225,9 +252,10 @@ function buildModel(policies: EgressTrafficPolicy[], rules: EgressRule[], pinned
     byGateway.set(policy.gateway, { policy, rules: [] });
   }
 
-  // The policy's own rules in the order they were added, then rules contributed from elsewhere by path.
-  const own = rules.filter((r) => r.node.scope === byGateway.get(r.gateway)?.policy);
-  const contributed = rules.filter((r) => !own.includes(r)).sort(byPath);
+  // The policy's own rules in the order they were added, then rules contributed from elsewhere by
+  // path. Rules of a refused duplicate policy stay out: they would only repeat its error.
+  const own = new Set(rules.filter((r) => r.node.scope === byGateway.get(r.gateway)?.policy));
+  const contributed = rules.filter((r) => !own.has(r) && !duplicates.has(r.node.scope!)).sort(byPath);
   for (const rule of [...own, ...contributed]) {
     const entry = byGateway.get(rule.gateway);
     if (!entry) {
@@ -243,7 +271,8 @@ function buildModel(policies: EgressTrafficPolicy[], rules: EgressRule[], pinned
     rule.sources.forEach((source, i) => {
       const resolved = source._resolve();
       problems.push(...withFieldPrefix(resolved.problems, `from[${i}]`).map((p) => ({ ...p, path: rule.node.path })));
-      sources.push({ namespace: resolved.namespace, labels: resolved.labels, serviceAccount: resolved.serviceAccount });
+      const { namespace, labels, serviceAccount, overrides } = resolved;
+      sources.push({ namespace, labels, serviceAccount, overrides });
     });
     entry.rules.push({ path: rule.node.path, name: rule.name, sources, services: rule.services });
   }
@@ -254,6 +283,7 @@ function buildModel(policies: EgressTrafficPolicy[], rules: EgressRule[], pinned
   problems.push(...validatePolicies(models));
   const allocation = allocatePorts(models, pinned);
   problems.push(...allocation.problems);
+  problems.push(...validateIstio(models, allocation.ports));
   return { policies: models, ...allocation, problems };
 }
 

@@ -1,4 +1,5 @@
 import type { AsmVersion } from './asm-version';
+import type { IstioOptions } from './istio-options';
 
 /** What a policy synthesises. */
 export enum EgressOutput {
@@ -39,6 +40,21 @@ export interface EgressSettings {
    * @default false
    */
   readonly portLockFrozen?: boolean;
+
+  /**
+   * How policies are rendered as open-source Istio objects (with an output that includes them),
+   * and which objects describe their egress gateways. A policy's own `istio` overrides these
+   * field by field.
+   * @default - the defaults of each `IstioOptions` field
+   */
+  readonly istio?: IstioOptions;
+
+  /**
+   * Make guardrails that only warn fail synthesis instead: plain HTTP to an external host without
+   * `httpsUpgrade` (and without a `Guardrail.PLAIN_HTTP` override) becomes an error.
+   * @default false
+   */
+  readonly strictGuardrails?: boolean;
 }
 
 /** Whether an output includes the ASM object. @internal */

@@ -1,4 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
+import { GuardrailOverride } from './guardrail';
+import { sourceGuardrailProblems } from './model/guardrails';
 import { Problem, problem, throwIfErrors } from './model/problem';
 import { dnsLabelError, labelErrors } from './model/syntax';
 
@@ -16,7 +18,27 @@ export interface EgressSourceOptions {
    * @default - any service account of the namespace
    */
   readonly serviceAccountName?: string;
+
+  /**
+   * Exceptions to the source guardrail (`Guardrail.MESH_WIDE_SOURCE`), each with its reason,
+   * which the policy keeps in its `GuardrailOverride.ANNOTATION` annotation.
+   * @default - none
+   */
+  readonly guardrailOverrides?: GuardrailOverride[];
 }
+
+/** Options of a workload source. */
+export interface WorkloadSourceOptions {
+  /**
+   * Exceptions to the source guardrail (`Guardrail.MESH_WIDE_SOURCE`, for a pod selector with an
+   * empty namespace selector), each with its reason, kept in the policy's annotation.
+   * @default - none
+   */
+  readonly guardrailOverrides?: GuardrailOverride[];
+}
+
+/** How a source that selects every namespace is written in the policy (Istio's notation for any namespace). @internal */
+export const ALL_NAMESPACES = '*';
 
 /**
  * Where egress traffic starts: the workloads of a namespace, optionally narrowed by labels.
@@ -28,8 +50,31 @@ export interface EgressSourceOptions {
 export class EgressSource {
   /** The workloads of a namespace, optionally narrowed by a label selector. */
   public static namespace(namespace: string, options: EgressSourceOptions = {}): EgressSource {
-    const source = new EgressSource(() => ({ namespace, labels: options.workloadSelector, serviceAccount: options.serviceAccountName }));
+    const source = new EgressSource(() => ({
+      namespace,
+      labels: options.workloadSelector,
+      serviceAccount: options.serviceAccountName,
+      overrides: options.guardrailOverrides,
+    }));
     throwIfErrors(`EgressSource '${namespace}'`, source._resolve().problems);
+    return source;
+  }
+
+  /**
+   * The workloads of every namespace of the mesh, optionally narrowed by labels. Refused unless
+   * allowed with `GuardrailOverride.allow(Guardrail.MESH_WIDE_SOURCE, reason)`. Written as
+   * namespace `*`, Istio's notation for any namespace: ASM's reference documents `namespace` as
+   * one namespace, so check that your ASM version honours `*` before relying on it.
+   */
+  public static allNamespaces(options: EgressSourceOptions = {}): EgressSource {
+    const source = new EgressSource(() => ({
+      namespace: ALL_NAMESPACES,
+      meshWide: 'EgressSource.allNamespaces()',
+      labels: options.workloadSelector,
+      serviceAccount: options.serviceAccountName,
+      overrides: options.guardrailOverrides,
+    }));
+    throwIfErrors(`EgressSource '${ALL_NAMESPACES}'`, source._resolve().problems);
     return source;
   }
 
@@ -38,8 +83,8 @@ export class EgressSource {
    * selector: its namespace and pod-selector labels, read at synthesis so that labels added later
    * count. A workload with an explicit service account also gives its principal to the Istio output.
    */
-  public static fromWorkload(workload: kplus.IPodSelector): EgressSource {
-    return new EgressSource(() => fromPodSelector(workload));
+  public static fromWorkload(workload: kplus.IPodSelector, options: WorkloadSourceOptions = {}): EgressSource {
+    return new EgressSource(() => ({ ...fromPodSelector(workload), overrides: options.guardrailOverrides }));
   }
 
   private constructor(private readonly resolver: () => SourceInput) {}
@@ -51,7 +96,7 @@ export class EgressSource {
   public _resolve(): ResolvedSource {
     const input = this.resolver();
     const problems: Problem[] = [...(input.problems ?? [])];
-    if (input.namespace !== undefined) {
+    if (input.namespace !== undefined && input.meshWide === undefined) {
       const nsError = dnsLabelError(input.namespace);
       if (nsError) problems.push(problem('namespace', nsError));
     }
@@ -62,8 +107,10 @@ export class EgressSource {
       const saError = dnsLabelError(input.serviceAccount);
       if (saError) problems.push(problem('serviceAccountName', saError));
     }
+    const overrides = [...(input.overrides ?? [])];
+    problems.push(...sourceGuardrailProblems(input.meshWide, overrides));
     const labels = input.labels && Object.keys(input.labels).length > 0 ? { ...input.labels } : undefined;
-    return { namespace: input.namespace ?? '', labels, serviceAccount: input.serviceAccount, problems };
+    return { namespace: input.namespace ?? '', labels, serviceAccount: input.serviceAccount, overrides, problems };
   }
 }
 
@@ -72,13 +119,17 @@ export interface ResolvedSource {
   readonly namespace: string;
   readonly labels?: Record<string, string>;
   readonly serviceAccount?: string;
+  readonly overrides: GuardrailOverride[];
   readonly problems: Problem[];
 }
 
 interface SourceInput {
   readonly namespace?: string;
+  /** What makes the source select every namespace, when it does (the namespace is then `*`). */
+  readonly meshWide?: string;
   readonly labels?: Record<string, string>;
   readonly serviceAccount?: string;
+  readonly overrides?: GuardrailOverride[];
   readonly problems?: Problem[];
 }
 
@@ -94,9 +145,12 @@ function fromPodSelector(selector: kplus.IPodSelector): SourceInput {
     problems.push(problem('workloadSelector', `${what} selects its pods with label expressions; an egress source needs exact labels`));
   }
   const names = config.namespaces?.names ?? [];
-  if (names.length !== 1 || config.namespaces?.labelSelector) {
+  // An empty namespace selector (kplus.Namespaces.all()) selects every namespace of the mesh.
+  const everyNamespace = names.length === 0 && config.namespaces?.labelSelector?.isEmpty() === true;
+  if (!everyNamespace && (names.length !== 1 || config.namespaces?.labelSelector)) {
     problems.push(problem('namespace', `${what} has no namespace: set one on the workload or its chart`));
   }
   const serviceAccount = selector instanceof kplus.AbstractPod ? selector.serviceAccount?.name : undefined;
-  return { namespace: names[0], labels: kube.matchLabels, serviceAccount, problems };
+  const meshWide = everyNamespace ? `${what} (an empty namespace selector)` : undefined;
+  return { namespace: everyNamespace ? ALL_NAMESPACES : names[0], meshWide, labels: kube.matchLabels, serviceAccount, problems };
 }

@@ -1,4 +1,4 @@
-import { ExternalService, Protocol } from '../src';
+import { ExternalService, Guardrail, GuardrailOverride, Protocol } from '../src';
 
 function errorOf(make: () => unknown): string {
   try {
@@ -17,7 +17,7 @@ describe('ExternalService', () => {
     expect([https.protocol, https.port, https.portName]).toEqual([Protocol.HTTPS, 443, 'https']);
     const tls = ExternalService.tls('mq', { hosts: ['mq.example.com'], port: 5671, portName: 'amqps' });
     expect([tls.protocol, tls.port, tls.portName]).toEqual([Protocol.TLS, 5671, 'amqps']);
-    const tcp = ExternalService.tcp('db', { hosts: ['10.0.0.1'], port: 5432, gatewayPort: 15432 });
+    const tcp = ExternalService.tcp('db', { hosts: ['203.0.113.10'], port: 5432, gatewayPort: 15432 });
     expect([tcp.protocol, tcp.port, tcp.portName, tcp.gatewayPort, tcp.isIpAddressed]).toEqual([Protocol.TCP, 5432, 'tcp', 15432, true]);
   });
 
@@ -74,8 +74,9 @@ describe('ExternalService', () => {
     ]);
   });
 
-  test('accepts wildcard hosts syntactically, IPv6 for TCP and IP hosts for TCP', () => {
-    expect(ExternalService.https('cdn', { hosts: ['*.cdn.example.com'] }).hosts).toEqual(['*.cdn.example.com']);
+  test('accepts wildcard hosts syntactically (with the WILDCARD_HOST guardrail overridden), IPv6 for TCP and IP hosts for TCP', () => {
+    const wildcardAllowed = [GuardrailOverride.allow(Guardrail.WILDCARD_HOST, 'CDN edge hosts rotate')];
+    expect(ExternalService.https('cdn', { hosts: ['*.cdn.example.com'], guardrailOverrides: wildcardAllowed }).hosts).toEqual(['*.cdn.example.com']);
     expect(ExternalService.tcp('v6', { hosts: ['2001:db8::1'], port: 5432 }).isIpAddressed).toBe(true);
   });
 });

@@ -1,6 +1,9 @@
 import type { AsmVersion } from '../asm-version';
 import type { ExternalService } from '../external-service';
 import type { AsmApiVersion, GatewayPortAllocation, PortRange } from '../gateway';
+import type { GuardrailOverride } from '../guardrail';
+import type { ResolvedIstioOptions } from '../istio-options';
+import type { EgressOutput } from '../settings';
 import type { Problem } from './problem';
 
 // The egress model of a whole App: plain data built from the constructs once per synthesis, then
@@ -8,9 +11,12 @@ import type { Problem } from './problem';
 
 /** A source of traffic. @internal */
 export interface SourceModel {
+  /** The namespace, or `*` for every namespace (only with a MESH_WIDE_SOURCE override). */
   readonly namespace: string;
   readonly labels?: Record<string, string>;
   readonly serviceAccount?: string;
+  /** Guardrails overridden for this source. */
+  readonly overrides?: GuardrailOverride[];
 }
 
 /** A rule: its sources may reach its services. @internal */
@@ -34,6 +40,12 @@ export interface PolicyModel {
   readonly portRange: PortRange;
   readonly excludedPorts: number[];
   readonly rules: RuleModel[];
+  /** What the policy synthesises. */
+  readonly output?: EgressOutput;
+  /** How it is rendered as Istio objects, and which objects describe its gateway. */
+  readonly istio?: ResolvedIstioOptions;
+  /** Whether guardrails that warn (plain HTTP) are errors in this policy. */
+  readonly strictGuardrails?: boolean;
 }
 
 /** One gateway port and what uses it. @internal */

@@ -2,6 +2,7 @@ import { AsmVersion } from '../asm-version';
 import type { ExternalService } from '../external-service';
 import { GatewayPortAllocation } from '../gateway';
 import { Protocol } from '../protocol';
+import { validateGuardrails } from './guardrails';
 import type { PolicyModel } from './model';
 import { Problem } from './problem';
 
@@ -17,6 +18,7 @@ export function validatePolicies(policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
   for (const policy of policies) problems.push(...validatePolicy(policy));
   problems.push(...protocolConflicts(policies));
+  problems.push(...validateGuardrails(policies));
   return problems;
 }
 

@@ -24,10 +24,6 @@ function tcpKeys(count: number, prefix = 'svc'): PortRequest[] {
   return Array.from({ length: count }, (_, i) => tcp(`${prefix}-${i}.example.com`, `App/Chart/Policy: to '${prefix}-${i}'`));
 }
 
-function portOf(result: PortAllocation, requests: PortRequest[], key: string): number | undefined {
-  return result.ports[requests.findIndex((r) => r.key === key)];
-}
-
 describe('fnv1a32', () => {
   test('matches the published FNV-1a 32-bit test vectors', () => {
     expect(fnv1a32('')).toBe(0x811c9dc5);

@@ -1,0 +1,171 @@
+import { readFileSync } from 'fs';
+import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { CliFailure, CliIo, usageError } from './command';
+import { Diagnostic } from './report';
+
+// Input files as YAML documents that remember where every node came from, so that a problem
+// found in a field can be reported at its line.
+
+/** The label of standard input in messages. */
+export const STDIN_LABEL = '<stdin>';
+
+/** One YAML document of an input file. */
+export interface InputDocument {
+  /** The file as named on the command line (`<stdin>` for `-`). */
+  readonly file: string;
+  readonly fileIndex: number;
+  readonly document: Document.Parsed;
+  readonly lines: LineCounter;
+  /** The document as plain JSON. */
+  readonly value: unknown;
+}
+
+/** Every document of every input file, in order. */
+export interface Inputs {
+  readonly files: string[];
+  readonly documents: InputDocument[];
+  /** What the YAML parser warns about (an unknown tag, say). */
+  readonly warnings: Diagnostic[];
+}
+
+/**
+ * Reads and parses every file (`-` is standard input). Throws a `CliFailure` listing every file
+ * that cannot be read and every YAML error, with its position, of all files.
+ */
+export function readInputs(paths: string[], io: CliIo, command: string): Inputs {
+  if (paths.length === 0) throw usageError("no input files (name one or more YAML files, or '-' for standard input)", command);
+  if (paths.filter((p) => p === '-').length > 1) throw usageError("'-' (standard input) can be read only once", command);
+  const failures: string[] = [];
+  const documents: InputDocument[] = [];
+  const warnings: Diagnostic[] = [];
+  const files = paths.map((p) => (p === '-' ? STDIN_LABEL : p));
+  paths.forEach((path, fileIndex) => {
+    const file = files[fileIndex];
+    let text: string;
+    try {
+      text = path === '-' ? io.readStdin() : readFileSync(path, 'utf8');
+    } catch (e) {
+      failures.push(`asm-egress ${command}: cannot read ${file}: ${describeFsError(e)}`);
+      return;
+    }
+    const lines = new LineCounter();
+    let parsed: Document.Parsed[];
+    try {
+      // YAML 1.1, as Kubernetes reads manifests: `yes` is a boolean, `<<` merges.
+      parsed = [...parseAllDocuments(text, { lineCounter: lines, version: '1.1', prettyErrors: true })];
+    } catch (e) {
+      failures.push(`${file}: cannot parse YAML: ${(e as Error).message}`);
+      return;
+    }
+    for (const document of parsed) {
+      if (document.errors.length > 0) {
+        for (const error of document.errors) {
+          const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+          failures.push(`${file}:${pos.line}:${pos.col}: ${firstLine(error.message)}`);
+        }
+        continue;
+      }
+      for (const warning of document.warnings) {
+        const pos = warning.linePos?.[0] ?? lines.linePos(warning.pos[0]);
+        warnings.push({ file, fileIndex, line: pos.line, message: firstLine(warning.message), severity: 'warning' });
+      }
+      try {
+        documents.push({ file, fileIndex, document, lines, value: document.toJS({ maxAliasCount: 1000 }) });
+      } catch (e) {
+        const line = lines.linePos(document.range[0]).line;
+        failures.push(`${file}:${line}: cannot read the YAML document: ${firstLine((e as Error).message)}`);
+      }
+    }
+  });
+  if (failures.length > 0) throw new CliFailure(failures);
+  return { files, documents, warnings };
+}
+
+/** The line of `field` (`spec.egressRules[0].to[1].hosts[0]`) in a document, or of its nearest ancestor. */
+export function lineOf(input: InputDocument, field: string): number {
+  const doc = input.document;
+  let node: unknown = doc.contents;
+  let offset = startOf(node) ?? doc.range[0];
+  for (const segment of parseFieldPath(field)) {
+    if (isAlias(node)) node = node.resolve(doc);
+    let next: unknown;
+    let at: number | undefined;
+    if (isMap(node) && typeof segment === 'string') {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === segment);
+      next = pair?.value;
+      at = pair ? startOf(pair.key) ?? startOf(pair.value) : undefined;
+      if (!pair) break;
+    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      next = node.items[segment];
+      at = startOf(next);
+    } else {
+      break;
+    }
+    if (at !== undefined) offset = at;
+    node = next;
+  }
+  return input.lines.linePos(offset).line;
+}
+
+/** Maps whose keys are label keys, written after a dot as they are (`workloadSelector.app.kubernetes.io/name`). */
+const LABEL_MAPS = ['workloadSelector', 'labels', 'annotations'];
+
+/** A field path as segments: names, indexes, and quoted keys (`a["b.c"]`). */
+export function parseFieldPath(field: string): Array<string | number> {
+  const segments: Array<string | number> = [];
+  let i = 0;
+  while (i < field.length) {
+    if (field[i] === '.') {
+      i++;
+    } else if (field.startsWith('["', i)) {
+      const end = closingQuote(field, i + 2);
+      try {
+        segments.push(JSON.parse(field.slice(i + 1, end + 1)));
+      } catch {
+        break;
+      }
+      i = end + 2;
+    } else if (field[i] === '[') {
+      const end = field.indexOf(']', i);
+      if (end < 0) break;
+      segments.push(Number(field.slice(i + 1, end)));
+      i = end + 1;
+    } else {
+      const match = /^[^.[]+/.exec(field.slice(i))!;
+      segments.push(match[0]);
+      i += match[0].length;
+      if (LABEL_MAPS.includes(match[0]) && field[i] === '.') {
+        segments.push(field.slice(i + 1));
+        break;
+      }
+    }
+  }
+  return segments;
+}
+
+function closingQuote(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return text.length;
+}
+
+function startOf(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return range?.[0];
+}
+
+/** The first line of a YAML error, without the position it repeats. */
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+}
+
+function describeFsError(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT': return 'no such file';
+    case 'EISDIR': return 'it is a directory';
+    case 'EACCES': return 'permission denied';
+    default: return (e as Error).message;
+  }
+}

@@ -1,0 +1,148 @@
+import { App, Chart } from 'cdk8s';
+import { AsmVersion } from '../asm-version';
+import { GatewayPortAllocation } from '../gateway';
+import { buildFromManifest, ManifestBuild, manifestProblemOf } from '../manifest';
+import { Problem } from '../model/problem';
+import { EgressRegistry } from '../registry';
+import { EgressSettings } from '../settings';
+import { usageError } from './command';
+import { InputDocument, Inputs, lineOf } from './input';
+import { Diagnostic } from './report';
+
+// The input files as one App: every ASMEgressTrafficPolicy built with the library's constructs
+// (EgressTrafficPolicy.fromManifest), validated together, and every problem mapped back to the
+// file and line it came from, including problems found across policies at synthesis.
+
+const KIND = 'ASMEgressTrafficPolicy';
+/** The chart that holds every policy; policies are `p<n>` in it. */
+const CHART_ID = 'asm-egress';
+/** Construct paths of policies and rules, as they appear in the library's messages. */
+const CONSTRUCT_PATH = new RegExp(`${CHART_ID}/p\\d+(?:/egressRules\\[\\d+\\])?`, 'g');
+
+/** How the policies are built. */
+export interface LoadOptions {
+  /** App-wide settings (ASM version, output, Istio options). */
+  readonly settings: EgressSettings;
+  /**
+   * Who allocates missing gateway ports: undefined to take the policies as written for ASM (lint),
+   * `LIBRARY` to fill every port in (render).
+   */
+  readonly portAllocation?: GatewayPortAllocation;
+}
+
+/** A policy of the input and what was built from it. */
+export interface LoadedPolicy {
+  readonly document: InputDocument;
+  /** Where the policy is in its document: `''`, or `items[<k>]` in a `List`. */
+  readonly at: string;
+  readonly build: ManifestBuild;
+}
+
+/** The App built from the input, with every problem of the input. */
+export interface Loaded {
+  readonly app: App;
+  readonly chart: Chart;
+  readonly policies: LoadedPolicy[];
+  readonly diagnostics: Diagnostic[];
+  readonly errorCount: number;
+}
+
+/** Builds every policy of the input into one App and collects every problem, located. */
+export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
+  const app = new App();
+  EgressRegistry.of(app).configure(options.settings);
+  const chart = new Chart(app, CHART_ID);
+  const policies: LoadedPolicy[] = [];
+  const diagnostics: Diagnostic[] = [...inputs.warnings];
+  const byPath = new Map<string, LoadedPolicy>();
+  const locate = (policy: LoadedPolicy, field: string) => {
+    const full = policy.at && field ? `${policy.at}.${field}` : policy.at || field;
+    return { file: policy.document.file, fileIndex: policy.document.fileIndex, line: lineOf(policy.document, full), field: full };
+  };
+
+  const visit = (document: InputDocument, value: unknown, at: string) => {
+    const where = { file: document.file, fileIndex: document.fileIndex, line: lineOf(document, at) };
+    if (value === null || value === undefined) return;
+    const object = value as Record<string, unknown>;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      diagnostics.push({ ...where, message: 'skipped: not a Kubernetes object', severity: 'warning' });
+    } else if (object.kind === 'List' && Array.isArray(object.items)) {
+      object.items.forEach((item, k) => visit(document, item, at ? `${at}.items[${k}]` : `items[${k}]`));
+    } else if (object.kind === KIND) {
+      const policy: LoadedPolicy = {
+        document,
+        at,
+        build: buildFromManifest(chart, `p${policies.length}`, value, { portAllocation: options.portAllocation }),
+      };
+      policies.push(policy);
+      for (const path of policy.build.parts.keys()) byPath.set(path, policy);
+      for (const p of policy.build.problems) diagnostics.push({ ...locate(policy, p.field), message: p.message, severity: p.severity });
+    } else {
+      diagnostics.push({ ...where, message: `skipped ${describeObject(object)}: not an ${KIND}`, severity: 'warning' });
+    }
+  };
+  for (const document of inputs.documents) visit(document, document.value, '');
+
+  // The library names constructs in its messages; the input names files and lines.
+  const origin = (path: string) => {
+    const policy = byPath.get(path);
+    if (!policy) return path;
+    const { file, line } = locate(policy, policy.build.parts.get(path)!.rule?.field ?? '');
+    return `${file}:${line}`;
+  };
+  const located = (message: string) => message.replace(CONSTRUCT_PATH, origin);
+
+  for (const p of appProblems(app)) {
+    const policy = byPath.get(p.path);
+    if (policy) {
+      const mapped = manifestProblemOf(policy.build, p);
+      if (mapped) diagnostics.push({ ...locate(policy, mapped.field), message: located(mapped.message), severity: p.severity });
+      continue;
+    }
+    // Not a policy or rule built from the input (none today): reported at the policy it is in,
+    // or at the first file, never dropped.
+    const owner = policies.find((x) => x.build.policy && p.path.startsWith(`${x.build.policy.node.path}/`)) ?? policies[0];
+    const where = owner ? locate(owner, '') : { file: inputs.files[0], fileIndex: 0, line: 1, field: '' };
+    diagnostics.push({ ...where, field: p.field || undefined, message: located(`[${p.path}] ${p.message}`), severity: p.severity });
+  }
+  return { app, chart, policies, diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length };
+}
+
+/**
+ * The App-wide problems. The registry also prints its warnings for cdk8s users; the command line
+ * prints them itself, at their line, so the registry's own printing is silenced meanwhile.
+ */
+function appProblems(app: App): Problem[] {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return EgressRegistry.of(app)._model().problems;
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** `apps/v1 Deployment 'web'`. */
+function describeObject(object: Record<string, unknown>): string {
+  const metadata = object.metadata as Record<string, unknown> | undefined;
+  const name = typeof metadata?.name === 'string' ? ` '${metadata.name}'` : '';
+  if (typeof object.kind !== 'string') return `an object without kind${name}`;
+  const apiVersion = typeof object.apiVersion === 'string' ? `${object.apiVersion} ` : '';
+  return `${apiVersion}${object.kind}${name}`;
+}
+
+/** The number of rules and services (to[] entries) of the policies, for summaries. */
+export function countOf(policies: LoadedPolicy[]): { rules: number; services: number } {
+  const rules = policies.flatMap((p) => p.build.parsed.rules);
+  return { rules: rules.length, services: rules.reduce((n, r) => n + r.services.length, 0) };
+}
+
+/** The ASM version given on the command line. */
+export function parseAsmVersion(text: string | undefined, command: string): AsmVersion | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return AsmVersion.of(text);
+  } catch (e) {
+    throw usageError(`--asm-version: ${(e as Error).message}`, command);
+  }
+}

@@ -1,0 +1,61 @@
+import { Yaml } from 'cdk8s';
+import { GatewayPortAllocation } from '../gateway';
+import { IstioApiVersion } from '../istio-options';
+import { EgressOutput, EgressSettings } from '../settings';
+import { Command, EXIT_INVALID, EXIT_OK, usageError } from './command';
+import { readInputs } from './input';
+import { loadPolicies, parseAsmVersion } from './load';
+import { countText, plural, printDiagnostics } from './report';
+
+const ISTIO_APIS = new Map([['v1', IstioApiVersion.V1], ['v1beta1', IstioApiVersion.V1BETA1]]);
+
+/**
+ * `asm-egress render`: the policies as the library synthesises them, every gateway port filled in
+ * by its allocator (so ASM's own allocation rules do not apply), with the Istio objects on request.
+ */
+export const renderCommand: Command = {
+  name: 'render',
+  summary: 'Write the policies with every gateway port allocated (and the Istio objects)',
+  synopsis: 'render [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] FILE...',
+  description: [
+    'Checks the policies like lint, then writes one multi-document YAML stream to standard output:',
+    "every ASMEgressTrafficPolicy with all gateway ports filled in by the library's allocator",
+    '(ports that the input sets are kept), and with --istio the open-source Istio objects that',
+    'implement them. Writes nothing to standard output when the input breaks a rule.',
+  ],
+  options: {
+    'istio': { type: 'boolean', description: 'also write the Istio objects of each policy' },
+    'istio-api': { type: 'string', valueName: 'v1|v1beta1', description: 'API version of the Istio objects (default: v1); needs --istio' },
+    'asm-version': { type: 'string', valueName: 'VERSION', description: 'ASM version the policies must work on (default: the newest documented, 1.24.6.45)' },
+  },
+  run(args, io) {
+    const asmVersion = parseAsmVersion(args.values['asm-version'] as string | undefined, 'render');
+    const istio = args.values.istio === true;
+    const istioApi = args.values['istio-api'] as string | undefined;
+    if (istioApi !== undefined && !ISTIO_APIS.has(istioApi)) throw usageError(`--istio-api must be v1 or v1beta1, not '${istioApi}'`, 'render');
+    if (istioApi !== undefined && !istio) throw usageError('--istio-api needs --istio', 'render');
+    const settings: EgressSettings = {
+      asmVersion,
+      output: istio ? EgressOutput.ASM_AND_ISTIO : EgressOutput.ASM,
+      ...(istioApi !== undefined ? { istio: { apiVersion: ISTIO_APIS.get(istioApi) } } : {}),
+    };
+
+    const inputs = readInputs(args.positionals, io, 'render');
+    const loaded = loadPolicies(inputs, { settings, portAllocation: GatewayPortAllocation.LIBRARY });
+    printDiagnostics(loaded.diagnostics, io);
+    if (loaded.errorCount > 0) {
+      io.stderr(`asm-egress render: ${countText(loaded.diagnostics)} in ${plural(inputs.files.length, 'file')}\n`);
+      return EXIT_INVALID;
+    }
+    let objects: any[];
+    try {
+      objects = loaded.chart.toJson();
+    } catch (e) {
+      // Checks of the App beyond the policies' own (none today); reported as they come.
+      io.stderr(`asm-egress render: ${(e as Error).message}\n`);
+      return EXIT_INVALID;
+    }
+    io.stdout(Yaml.stringify(...objects));
+    return EXIT_OK;
+  },
+};

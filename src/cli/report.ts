@@ -1,0 +1,50 @@
+import { CliIo } from './command';
+
+// Problems as the command line prints them: `FILE:LINE: path.to.field: message`, one per line,
+// in the order of the files and lines they concern.
+
+/** A problem or warning at a line of an input file. */
+export interface Diagnostic {
+  readonly file: string;
+  readonly fileIndex: number;
+  readonly line: number;
+  /** The field, e.g. `spec.egressRules[0].to[1].hosts[0]`; none for the document as a whole. */
+  readonly field?: string;
+  readonly message: string;
+  readonly severity: 'error' | 'warning';
+}
+
+/** `FILE:LINE: field: message`, with `warning: ` before the message of a warning; always one line. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const field = d.field ? `${oneLine(d.field)}: ` : '';
+  return `${d.file}:${d.line}: ${field}${d.severity === 'warning' ? 'warning: ' : ''}${oneLine(d.message)}`;
+}
+
+/** Diagnostics in file and line order (stable for problems on the same line). */
+export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d, i) => ({ d, i }))
+    .sort((a, b) => a.d.fileIndex - b.d.fileIndex || a.d.line - b.d.line || a.i - b.i)
+    .map(({ d }) => d);
+}
+
+/** Prints every diagnostic to standard error. */
+export function printDiagnostics(diagnostics: Diagnostic[], io: CliIo): void {
+  if (diagnostics.length > 0) io.stderr(sortDiagnostics(diagnostics).map(formatDiagnostic).join('\n') + '\n');
+}
+
+/** `2 errors, 1 warning`. */
+export function countText(diagnostics: Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+}
+
+/** `1 file`, `2 files`. */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
+}
+
+/** Newlines in user input must not split a problem over lines. */
+function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, '\\n');
+}

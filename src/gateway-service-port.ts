@@ -1,0 +1,30 @@
+import type { PortAssignmentModel } from './model/model';
+
+/**
+ * A port that the egress gateway's Service must expose, in the shape of a Kubernetes ServicePort
+ * (and of the `service.ports` values of Istio's gateway Helm chart, and of ASM's
+ * `IstioGateway.spec.ports`). Every gateway port in use needs one, or traffic to it fails (404 NR).
+ */
+export interface GatewayServicePort {
+  /** Port name: `https-<port>` for HTTP services (HTTP inside mutual TLS), `tls-<port>` for the others. */
+  readonly name: string;
+  /** The gateway port. */
+  readonly port: number;
+  /** The container port: the same number, because the gateway's AuthorizationPolicy matches the port its pods receive on. */
+  readonly targetPort: number;
+  /** Always `TCP`. */
+  readonly protocol: string;
+}
+
+/**
+ * The Service ports of one gateway's ports in use, in port order.
+ * @internal
+ */
+export function servicePortsOf(assignments: PortAssignmentModel[]): GatewayServicePort[] {
+  return [...assignments].sort((a, b) => a.port - b.port).map((a) => ({
+    name: `${a.shared ? 'https' : 'tls'}-${a.port}`,
+    port: a.port,
+    targetPort: a.port,
+    protocol: 'TCP',
+  }));
+}

@@ -1,0 +1,166 @@
+import type { ExternalService } from '../external-service';
+import { GatewayPortAllocation } from '../gateway';
+import { Protocol } from '../protocol';
+import { includesAsm, includesIstio } from '../settings';
+import { servicesOf, type PolicyModel } from './model';
+import type { Problem } from './problem';
+import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';
+import { classifyHost } from './syntax';
+
+// What open-source Istio cannot express, or would silently get wrong, in the Istio output. Each
+// problem names the construct and the field to change; the ASM output is not affected by these.
+
+/**
+ * The Istio output's own checks, over every policy of the App.
+ * @param ports the gateway port of each service, per gateway
+ * @internal
+ */
+export function validateIstio(policies: PolicyModel[], ports: Map<string, Map<ExternalService, number>>): Problem[] {
+  const problems: Problem[] = [];
+  const at = (path: string, field: string, message: string) => problems.push({ path, field, message, severity: 'error' });
+
+  for (const policy of policies) {
+    const istio = policy.istio;
+    if (!istio || !policy.output) continue;
+    if (istio.gatewayService && !includesIstio(policy.output)) {
+      at(policy.path, 'istio.gatewayService', `the gateway Service belongs to the open-source Istio output, and this policy's output is ${policy.output}: ASM manages the Service from its IstioGateway (see istio.istioGateway)`);
+    }
+    if (istio.istioGateway && !includesAsm(policy.output)) {
+      at(policy.path, 'istio.istioGateway', `ASM's IstioGateway belongs to the ASM output, and this policy's output is ${policy.output}: for open-source Istio see istio.gatewayService`);
+    }
+    const asmPorts = policy.portAllocation === GatewayPortAllocation.ASM;
+    if (asmPorts && rendersIstio(policy)) {
+      at(policy.path, 'portAllocation', `the Istio output needs every gateway port, but ASM allocates the ports of gateway '${policy.gateway}' at run time: use GatewayPortAllocation.LIBRARY`);
+    }
+    if (asmPorts && istio.istioGateway && includesAsm(policy.output)) {
+      at(policy.path, 'istio.istioGateway', `ASM allocates the ports of gateway '${policy.gateway}' at run time, so they cannot be listed in its IstioGateway`);
+    }
+    if (istio.networkPolicy) {
+      for (const rule of policy.rules) {
+        rule.sources.forEach((source, i) => {
+          if (source.namespace === '*') {
+            at(rule.path, `from[${i}].namespace`, 'a NetworkPolicy belongs to one namespace, so a source of every namespace cannot have one (istio.networkPolicy)');
+          }
+        });
+      }
+    }
+  }
+
+  const istioPolicies = policies.filter(rendersIstio);
+  problems.push(...hostConflicts(istioPolicies, ports));
+  problems.push(...hostnameTcpPortConflicts(istioPolicies));
+  problems.push(...gatewayIdentityConflicts(istioPolicies));
+  problems.push(...sidecarScopes(policies).problems);
+  return problems;
+}
+
+/** Wildcard hosts; a host through two gateways; a host and port in two services; a host twice on one shared HTTP port. */
+function hostConflicts(policies: PolicyModel[], ports: Map<string, Map<ExternalService, number>>): Problem[] {
+  const problems: Problem[] = [];
+  const gatewayOfHost = new Map<string, { gateway: string; path: string }>();
+  for (const policy of policies) {
+    const byHostPort = new Map<string, { name: string; path: string }>();
+    const byGatewayPortHost = new Map<string, { name: string; port: number; path: string }>();
+    for (const { service, rule, index } of servicesOf(policy)) {
+      const gatewayPort = ports.get(policy.gateway)?.get(service);
+      service.hosts.forEach((host, h) => {
+        const at = (message: string) => problems.push({ path: rule.path, field: `to[${index}].hosts[${h}]`, message, severity: 'error' });
+        const kind = classifyHost(host);
+        if ('kind' in kind && kind.kind === 'wildcard') {
+          at(`'${host}' is a wildcard host: the Istio output routes every host through the egress gateway by its name, which a wildcard cannot give; list the host names`);
+          return;
+        }
+        // A name has one VirtualService for all its ports; an address is matched per port.
+        const routed = service.isIpAddressed ? `${host}:${service.port}` : host;
+        const other = gatewayOfHost.get(routed);
+        if (other === undefined) {
+          gatewayOfHost.set(routed, { gateway: policy.gateway, path: rule.path });
+        } else if (other.gateway !== policy.gateway) {
+          at(service.isIpAddressed
+            ? `${routed} is also routed through gateway '${other.gateway}' (at ${other.path}); a sidecar sends one address and port to one place`
+            : `'${host}' is also routed through gateway '${other.gateway}' (at ${other.path}); in the Istio output every port of a host must use one gateway, because a sidecar follows one VirtualService per host`);
+          return;
+        }
+        const hostPort = `${host}:${service.port}`;
+        const first = byHostPort.get(hostPort);
+        if (first === undefined) {
+          byHostPort.set(hostPort, { name: service.name, path: rule.path });
+        } else if (first.name !== service.name) {
+          at(`${hostPort} is also declared by service '${first.name}' (at ${first.path}) on gateway '${policy.gateway}'; the Istio output routes one host and port to one service: declare it once`);
+          return;
+        }
+        if (service.protocol !== Protocol.HTTP || gatewayPort === undefined) return;
+        const key = `${gatewayPort}|${host}`;
+        const shared = byGatewayPortHost.get(key);
+        if (shared === undefined) {
+          byGatewayPortHost.set(key, { name: service.name, port: service.port, path: rule.path });
+        } else if (shared.name !== service.name) {
+          at(`'${host}' is also served by HTTP service '${shared.name}' (port ${shared.port}, at ${shared.path}) on gateway port ${gatewayPort}; `
+            + 'the gateway routes HTTP on one port by host name only, so it cannot tell them apart: give one of them its own gatewayPort');
+        }
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * A TCP service known only by host names has no address for a sidecar to match, so it takes its
+ * port for every destination (istio#42520): no other service of the App may use that port.
+ */
+function hostnameTcpPortConflicts(policies: PolicyModel[]): Problem[] {
+  const problems: Problem[] = [];
+  const users = new Map<number, Array<{ id: string; name: string; path: string; index: number; hostnameTcp: boolean }>>();
+  for (const policy of policies) {
+    for (const { service, rule, index } of servicesOf(policy)) {
+      const list = users.get(service.port) ?? [];
+      users.set(service.port, list);
+      const id = `${policy.gateway}|${service.name}`;
+      if (list.some((u) => u.id === id)) continue;
+      list.push({ id, name: service.name, path: rule.path, index, hostnameTcp: service.protocol === Protocol.TCP && !service.isIpAddressed });
+    }
+  }
+  for (const [port, list] of users) {
+    list.forEach((user, i) => {
+      const other = list.find((_, j) => j !== i);
+      if (!user.hostnameTcp || other === undefined) return;
+      problems.push({
+        path: user.path,
+        field: `to[${user.index}].port.number`,
+        message: `TCP service '${user.name}' has host names but no address, so sidecars send everything on port ${port} to it; `
+          + `'${other.name}' (at ${other.path}) also uses port ${port}: give one of them another port, or address the TCP service by IP`,
+        severity: 'error',
+      });
+    });
+  }
+  return problems;
+}
+
+/** Two gateways with one Service, or with selectors that can select the same pods. */
+function gatewayIdentityConflicts(policies: PolicyModel[]): Problem[] {
+  const problems: Problem[] = [];
+  policies.forEach((policy, i) => {
+    const istio = policy.istio!;
+    for (const other of policies.slice(0, i)) {
+      const o = other.istio!;
+      if (o.gatewayNamespace !== istio.gatewayNamespace) continue;
+      if (o.gatewayServiceName === istio.gatewayServiceName) {
+        problems.push({
+          path: policy.path,
+          field: 'istio.gatewayServiceName',
+          message: `gateway '${policy.gateway}' and gateway '${other.gateway}' (at ${other.path}) both use Service ${istio.gatewayNamespace}/${istio.gatewayServiceName}; each egress gateway needs its own`,
+          severity: 'error',
+        });
+      }
+      if (selectorsOverlap(o.gatewayLabels, istio.gatewayLabels)) {
+        problems.push({
+          path: policy.path,
+          field: 'istio.gatewayLabels',
+          message: `the pods of gateway '${policy.gateway}' and of gateway '${other.gateway}' (at ${other.path}) can carry the same labels in namespace ${istio.gatewayNamespace}, so their Gateways and AuthorizationPolicies would apply to each other's pods: give each gateway labels of its own`,
+          severity: 'error',
+        });
+      }
+    }
+  });
+  return problems;
+}

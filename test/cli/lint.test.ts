@@ -1,0 +1,160 @@
+import { cliFixture, documentedExample, lines, runCli } from './util/run-cli';
+
+// `asm-egress lint`, run in this process: exit status and every line it prints.
+
+const PLAIN_HTTP_HINT = "set httpsUpgrade so that the gateway originates TLS, or allow it with the line 'service %s: PLAIN_HTTP: <reason>' in annotation egress.cdk8s-asm-egress.io/guardrail-overrides";
+const plainHttp = (service: string) => PLAIN_HTTP_HINT.replace('%s', service);
+
+describe('asm-egress lint', () => {
+  test('the documented examples pass; plain HTTP is a warning', () => {
+    const run = runCli(['lint', documentedExample(1), documentedExample(2)]);
+    // Both use egressgateway-a: ASM expects one policy per gateway. The refused second policy's
+    // rules stay out of the App, so they add no errors of their own.
+    expect(run.status).toBe(1);
+    expect(lines(run.stderr)).toEqual([
+      `test/fixtures/example-1.yaml:23: spec.egressRules[0].to[0].port.protocol: warning: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
+      "test/fixtures/example-2.yaml:9: spec.byEgressGateway.name: gateway 'egressgateway-a' already has its policy at test/fixtures/example-1.yaml:2; ASM expects one policy per gateway: add rules to that one, or declare them as EgressRule with gateway 'egressgateway-a' in any chart",
+      'asm-egress lint: 1 error, 1 warning in 2 files',
+    ]);
+
+    for (const [n, summary] of [[1, '1 policy, 1 rule, 1 service in 1 file (1 warning)'], [2, '1 policy, 2 rules, 3 services in 1 file'], [3, '1 policy, 1 rule, 5 services in 1 file (1 warning)']] as const) {
+      const one = runCli(['lint', documentedExample(n)]);
+      expect(one.status).toBe(0);
+      expect(lines(one.stdout)).toEqual([`asm-egress lint: OK: ${summary}`]);
+    }
+  });
+
+  test('success prints one summary line; objects of other kinds are skipped with a warning', () => {
+    const run = runCli(['lint', cliFixture('valid.yaml')]);
+    expect(run.status).toBe(0);
+    expect(lines(run.stdout)).toEqual(['asm-egress lint: OK: 2 policies, 2 rules, 4 services in 1 file (1 warning)']);
+    expect(lines(run.stderr)).toEqual([
+      "test/cli/fixtures/valid.yaml:40: warning: skipped apps/v1 Deployment 'checkout': not an ASMEgressTrafficPolicy",
+    ]);
+  });
+
+  test('every shape problem of a policy, each at its line, in one run', () => {
+    const run = runCli(['lint', cliFixture('shape-errors.yaml')]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    const f = 'test/cli/fixtures/shape-errors.yaml';
+    expect(lines(run.stderr)).toEqual([
+      `${f}:7: metadata.generation: warning: set by the API server; dropped`,
+      `${f}:16: spec.egressRules[0].from[0].workloadSelector.version: must be a string, not a number (1): quote the value`,
+      `${f}:17: spec.egressRules[0].from[1].namespace: 'Team_B' is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`,
+      `${f}:25: spec.egressRules[0].to[0].port.protocol: GRPC is a protocol of the CRD that cdk8s-asm-egress does not support (supported: HTTP, HTTPS, TLS, TCP)`,
+      `${f}:28: spec.egressRules[0].to[1].hosts: missing (required)`,
+      `${f}:29: spec.egressRules[0].to[1].hostz: unknown field (expected one of: name, hosts, port, byEgressGateway, httpsUpgrade)`,
+      `${f}:33: spec.egressRules[0].to[1].port.number: must be an integer, not a string ("80")`,
+      `${f}:39: spec.egressRules[0].to[2].hosts[0]: 'API.example.com' must be lower case`,
+      `${f}:44: spec.egressRules[0].to[2].port.targetPort: not supported by cdk8s-asm-egress: the gateway reaches the service on port.number`,
+      `${f}:46: spec.egressRules[0].to[2].byEgressGateway.port: 70000 is not a port number (an integer from 1 to 65535)`,
+      `${f}:48: spec.egressRules[0].to[2].httpsUpgrade.enabled: only HTTP services can be upgraded to HTTPS; this one is HTTPS`,
+      `${f}:56: spec.egressRules[0].to[3].port.protocol: warning: 'plain' sends plain HTTP to plain.example.com, unencrypted outside the mesh: ${plainHttp('plain')}`,
+      `${f}:60: spec.egressRules[0].to[3].httpsUpgrade.enabled: warning: false: the gateway does not upgrade this service, as if httpsUpgrade were left out; dropped`,
+      `${f}:62: spec.egressRules[1].from: must not be empty (at least one item is required)`,
+      'asm-egress lint: 11 errors, 3 warnings in 1 file',
+    ]);
+  });
+
+  test('problems across files: the construct paths in messages become FILE:LINE', () => {
+    const run = runCli(['lint', cliFixture('conflicts-a.yaml'), cliFixture('conflicts-b.yaml')]);
+    expect(run.status).toBe(1);
+    const a = 'test/cli/fixtures/conflicts-a.yaml';
+    const b = 'test/cli/fixtures/conflicts-b.yaml';
+    expect(lines(run.stderr)).toEqual([
+      `${a}:17: spec.egressRules[0].to[0].hosts[0]: warehouse.example.com:443 is declared as HTTPS by 'warehouse' but as TLS by 'warehouse-tls' (at ${b}:11); one host and port can have only one protocol`,
+      `${a}:23: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by both "${a}:11 to[1] 'archive'" (destination TLS|archive.example.com|443) and "${a}:11 to[0] 'warehouse'" (destination TLS|warehouse.example.com|443), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
+      `${b}:31: spec.byEgressGateway.name: gateway 'gw-shared' already has its policy at ${a}:2; ASM expects one policy per gateway: add rules to that one, or declare them as EgressRule with gateway 'gw-shared' in any chart`,
+      'asm-egress lint: 3 errors, 0 warnings in 2 files',
+    ]);
+  });
+
+  test('gateway ports as ASM takes them: all or none, and none only from ASM 1.24.6.45', () => {
+    const partial = runCli(['lint', cliFixture('partial-ports.yaml')]);
+    expect(partial.status).toBe(1);
+    expect(lines(partial.stderr)).toEqual([
+      'test/cli/fixtures/partial-ports.yaml:23: spec.egressRules[0].to[1].byEgressGateway.port: missing, while other services of this policy set theirs (spec.egressRules[0].to[0].byEgressGateway.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all',
+      'asm-egress lint: 1 error, 0 warnings in 1 file',
+    ]);
+
+    // Example 3 leaves every port to ASM and has TCP services: both need 1.24.6.45.
+    const old = runCli(['lint', '--asm-version', '1.22.6.28', documentedExample(3)]);
+    expect(old.status).toBe(1);
+    const f = 'test/fixtures/example-3.yaml';
+    const missing = 'missing: ASM 1.22.6.28 does not allocate gateway ports (it does from 1.24.6.45, when every service leaves its port empty)';
+    expect(lines(old.stderr)).toEqual([
+      `${f}:16: spec.egressRules[0].to[0].byEgressGateway.port: ${missing}`,
+      `${f}:22: spec.egressRules[0].to[0].port.protocol: warning: 'aliyun-com-http' sends plain HTTP to aliyun.com, unencrypted outside the mesh: ${plainHttp('aliyun-com-http')}`,
+      `${f}:23: spec.egressRules[0].to[1].byEgressGateway.port: ${missing}`,
+      `${f}:30: spec.egressRules[0].to[2].byEgressGateway.port: ${missing}`,
+      `${f}:40: spec.egressRules[0].to[3].byEgressGateway.port: ${missing}`,
+      `${f}:45: spec.egressRules[0].to[3].port.protocol: 'tcp-svc1' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28`,
+      `${f}:47: spec.egressRules[0].to[4].byEgressGateway.port: ${missing}`,
+      `${f}:52: spec.egressRules[0].to[4].port.protocol: 'tcp-svc2' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28`,
+      'asm-egress lint: 7 errors, 1 warning in 1 file',
+    ]);
+  });
+
+  test('standard input, a List, and documents that are not objects', () => {
+    const yaml = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: ConfigMap',
+      '  metadata: {name: settings}',
+      '- apiVersion: istio.alibabacloud.com/v1beta1',
+      '  kind: ASMEgressTrafficPolicy',
+      '  metadata: {name: egress-by-gw, namespace: istio-egress}',
+      '  spec:',
+      '    byEgressGateway: {name: gw}',
+      '    egressRules:',
+      '    - from: [{namespace: app}]',
+      '      to: [{name: api, hosts: [Api.example.com], port: {name: https, number: 443, protocol: HTTPS}}]',
+      '---',
+      'just text',
+      '---',
+      '',
+    ].join('\n');
+    const run = runCli(['lint', '-'], yaml);
+    expect(run.status).toBe(1);
+    expect(lines(run.stderr)).toEqual([
+      "<stdin>:4: warning: skipped v1 ConfigMap 'settings': not an ASMEgressTrafficPolicy",
+      "<stdin>:14: items[1].spec.egressRules[0].to[0].hosts[0]: 'Api.example.com' must be lower case",
+      '<stdin>:16: warning: skipped: not a Kubernetes object',
+      'asm-egress lint: 1 error, 2 warnings in 1 file',
+    ]);
+  });
+
+  test('metadata is checked as Kubernetes checks it; names in the input never reach a lookup table', () => {
+    const yaml = [
+      'apiVersion: constructor',
+      'kind: ASMEgressTrafficPolicy',
+      'metadata:',
+      '  name: egress-by-gw',
+      '  namespace: istio-egress',
+      '  generateName: egress-',
+      '  labels: {"bad key": x, team: "no spaces"}',
+      '  annotations: {"-x": z, owner: "any text: even this"}',
+      'spec:',
+      '  byEgressGateway: {name: gw}',
+      '  egressRules:',
+      '  - from: [{namespace: app, workloadSelector: {"a b": c, __proto__: x}}]',
+      '    to: [{name: api, hosts: [api.example.com], port: {name: https, number: 443, protocol: HTTPS}}]',
+    ].join('\n');
+    const run = runCli(['lint', '-'], yaml);
+    expect(run.status).toBe(1);
+    expect(lines(run.stderr)).toEqual([
+      "<stdin>:1: apiVersion: 'constructor' is not an API version of ASMEgressTrafficPolicy: use istio.alibabacloud.com/v1beta1 or istio.alibabacloud.com/v1",
+      "<stdin>:6: metadata.generateName: 'generateName' is not supported by cdk8s-asm-egress (supported: name, namespace, labels, annotations)",
+      "<stdin>:7: metadata.labels[\"bad\\u0020key\"]: label key 'bad key' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "<stdin>:7: metadata.labels.team: label 'team' has an invalid value 'no spaces': at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "<stdin>:8: metadata.annotations.-x: annotation key '-x' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "<stdin>:12: spec.egressRules[0].from[0].workloadSelector[\"a\\u0020b\"]: label key 'a b' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      // A key named like a prototype property stays a key, refused like any invalid one.
+      "<stdin>:12: spec.egressRules[0].from[0].workloadSelector.__proto__: label key '__proto__' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      'asm-egress lint: 7 errors, 0 warnings in 1 file',
+    ]);
+  });
+});

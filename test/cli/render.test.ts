@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import { parseAllDocuments, stringify } from 'yaml';
+import { validPolicies } from './util/arbitraries';
+import { policiesOf } from './util/program';
+import { cliFixture, documentedExample, lines, REPO, runCli } from './util/run-cli';
+import { Example2, Example3 } from '../../examples/documented-examples';
+import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion } from '../../src';
+import { synthObjects } from '../util/synth';
+
+// `asm-egress render`: the YAML path gives exactly what the TypeScript path synthesises.
+
+function rendered(stdout: string): any[] {
+  return parseAllDocuments(stdout).map((d) => d.toJS());
+}
+
+
+describe('asm-egress render', () => {
+  test('ports that the input leaves to ASM are allocated exactly as the constructs allocate them', () => {
+    const run = runCli(['render', documentedExample(3)]);
+    expect(run.status).toBe(0);
+    const app = Testing.app();
+    new Example3(app, 'example-3', GatewayPortAllocation.LIBRARY);
+    expect(rendered(run.stdout)).toEqual(synthObjects(app));
+
+    // Every port is filled in, in ASM's default range; the rest of the object is the input.
+    const [policy] = rendered(run.stdout);
+    const ports = policy.spec.egressRules[0].to.map((to: any) => to.byEgressGateway.port);
+    expect(ports.every((p: number) => p >= 10000 && p <= 20000)).toBe(true);
+    for (const to of policy.spec.egressRules[0].to) delete to.byEgressGateway;
+    expect(policy).toEqual(policiesOf(readFileSync(join(REPO, documentedExample(3)), 'utf8'))[0]);
+  });
+
+  test.each([1, 2])('documented example %i, whose ports are all set, renders as written', (n) => {
+    const run = runCli(['render', documentedExample(n)]);
+    expect(run.status).toBe(0);
+    expect(rendered(run.stdout)).toEqual(policiesOf(readFileSync(join(REPO, documentedExample(n)), 'utf8')));
+  });
+
+  test('with --istio, the Istio objects too, as the constructs render them', () => {
+    const run = runCli(['render', '--istio', '--istio-api', 'v1beta1', documentedExample(2)]);
+    expect(run.status).toBe(0);
+    const app = Testing.app();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ASM_AND_ISTIO, istio: { apiVersion: IstioApiVersion.V1BETA1 } });
+    new Example2(app, 'example-2');
+    const expected = synthObjects(app);
+    expect(expected.map((o) => o.kind)).toContain('ServiceEntry');
+    expect(rendered(run.stdout)).toEqual(expected);
+  });
+
+  test('ports set for only some services (a lint error) are completed by the allocator', () => {
+    expect(runCli(['lint', cliFixture('partial-ports.yaml')]).status).toBe(1);
+    const run = runCli(['render', cliFixture('partial-ports.yaml')]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    const [policy] = rendered(run.stdout);
+    const [payments, images] = policy.spec.egressRules[0].to;
+    expect(payments.byEgressGateway).toEqual({ port: 443 });
+    expect(images.byEgressGateway.port).toBeGreaterThanOrEqual(10000);
+    expect(images.byEgressGateway.port).toBeLessThanOrEqual(20000);
+  });
+
+  test('input that breaks a rule: nothing on standard output, every problem on standard error', () => {
+    const run = runCli(['render', cliFixture('conflicts-a.yaml')]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    const a = 'test/cli/fixtures/conflicts-a.yaml';
+    expect(lines(run.stderr)).toEqual([
+      `${a}:23: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by both "${a}:11 to[1] 'archive'" (destination TLS|archive.example.com|443) and "${a}:11 to[0] 'warehouse'" (destination TLS|warehouse.example.com|443), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
+      'asm-egress render: 1 error, 0 warnings in 1 file',
+    ]);
+  });
+
+  test('--istio-api without --istio, or with another value, is a usage error', () => {
+    expect(runCli(['render', '--istio-api', 'v1', documentedExample(1)])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: "asm-egress render: --istio-api needs --istio\nTry 'asm-egress render --help'.\n",
+    });
+    expect(runCli(['render', '--istio', '--istio-api=v2', documentedExample(1)])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: "asm-egress render: --istio-api must be v1 or v1beta1, not 'v2'\nTry 'asm-egress render --help'.\n",
+    });
+    expect(runCli(['render', '--istio', '--istio-api', 'constructor', documentedExample(1)]).stderr)
+      .toBe("asm-egress render: --istio-api must be v1 or v1beta1, not 'constructor'\nTry 'asm-egress render --help'.\n");
+  });
+
+  test('generated policies: every gateway port is filled in, and explicit ones are kept', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-render-'));
+    fc.assert(fc.property(validPolicies, (policies) => {
+      const file = join(tmp, 'policies.yaml');
+      writeFileSync(file, policies.map((p) => stringify(p, { version: '1.1' })).join('---\n'));
+      const run = runCli(['render', file]);
+      expect(run.status).toBe(0);
+      const out = rendered(run.stdout);
+      expect(out.map((o) => o.metadata.name)).toEqual(policies.map((p) => p.metadata.name));
+      out.forEach((policy, p) => {
+        policy.spec.egressRules.forEach((rule: any, r: number) => rule.to.forEach((to: any, t: number) => {
+          const given = policies[p].spec.egressRules[r].to[t] as any;
+          expect(Number.isInteger(to.byEgressGateway.port)).toBe(true);
+          if (given.byEgressGateway) expect(to.byEgressGateway).toEqual(given.byEgressGateway);
+        }));
+      });
+    }), { numRuns: 30 });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,242 @@
+import { Chart, JsonPatch, Testing } from 'cdk8s';
+import { Example1, Example2, Example3 } from '../../examples/documented-examples';
+import {
+  EgressAccess, EgressOutput, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation,
+  Guardrail, GuardrailOverride,
+} from '../../src';
+import { fixture, synthObjects } from '../util/synth';
+
+const POLICY = 'istio-egress/egress-by-egressgateway-a';
+const sleepA = { namespace: 'mytest', labels: { app: 'sleep-a' } };
+const sleepB = { namespace: 'mytest', labels: { app: 'sleep-b' } };
+
+/** An expected access of the documented examples (gateway egressgateway-a). */
+function access(source: [string, Record<string, string>], host: string, port: number, protocol: string,
+  route: { gatewayPort?: number; tlsTo?: number; service: string; rule?: string; policy?: string; gateway?: string }): EgressAccess {
+  return {
+    source: { namespace: source[0], workloadSelector: source[1] },
+    destination: { host, port, protocol },
+    gateway: route.gateway ?? 'egressgateway-a',
+    gatewayPort: route.gatewayPort,
+    tlsOrigination: route.tlsTo !== undefined,
+    upstreamPort: route.tlsTo ?? port,
+    service: route.service,
+    rule: route.rule,
+    policy: route.policy ?? POLICY,
+  };
+}
+
+function queryOf(define: (chart: Chart) => void): EgressQuery {
+  const app = Testing.app();
+  define(new Chart(app, 'c'));
+  return EgressQuery.fromApp(app);
+}
+
+describe('queries on the documented examples', () => {
+  const example2 = () => {
+    const app = Testing.app();
+    new Example2(app, 'example-2');
+    return EgressQuery.fromApp(app);
+  };
+
+  test('Example 2: sleep-b in mytest reaches www.aliyun.com:443 through gateway port 445, and not httpbin.org', () => {
+    const query = example2();
+    expect(query.canReach(sleepB, 'www.aliyun.com', 443)).toEqual({
+      allowed: true,
+      gateway: 'egressgateway-a',
+      gatewayPort: 445,
+      tlsOrigination: false,
+      protocol: 'HTTPS',
+      service: 'aliyun-service-https',
+      rule: undefined,
+      matches: [access(['mytest', { app: 'sleep-b' }], 'www.aliyun.com', 443, 'HTTPS', { gatewayPort: 445, service: 'aliyun-service-https' })],
+    });
+    expect(query.canReach(sleepB, 'httpbin.org', 443)).toEqual({ allowed: false, matches: [] });
+    expect(query.canReach(sleepB, 'httpbin.org', 80).allowed).toBe(false);
+    expect(query.canReach(sleepB, 'www.aliyun.com', 80).allowed).toBe(false);
+  });
+
+  test('Example 2: sleep-a reaches httpbin.org over HTTP with TLS originated at gateway port 80, and over HTTPS at 444', () => {
+    const query = example2();
+    expect(query.canReach(sleepA, 'httpbin.org', 80)).toMatchObject({
+      allowed: true, gateway: 'egressgateway-a', gatewayPort: 80, tlsOrigination: true, protocol: 'HTTP', service: 'httpbin-service-http',
+    });
+    expect(query.canReach(sleepA, 'httpbin.org', 80).matches[0].upstreamPort).toBe(443);
+    expect(query.canReach(sleepA, 'www.httpbin.org', 443)).toMatchObject({
+      allowed: true, gatewayPort: 444, tlsOrigination: false, protocol: 'HTTPS', service: 'httpbin-service-https',
+    });
+    expect(query.canReach(sleepA, 'www.aliyun.com', 443).allowed).toBe(false);
+  });
+
+  test('Example 2: a workload matches when its labels include the selector, in the same namespace only', () => {
+    const query = example2();
+    expect(query.canReach({ namespace: 'mytest', labels: { app: 'sleep-b', version: 'v2' } }, 'www.aliyun.com', 443).allowed).toBe(true);
+    expect(query.canReach({ namespace: 'default', labels: { app: 'sleep-b' } }, 'www.aliyun.com', 443).allowed).toBe(false);
+    expect(query.canReach({ namespace: 'mytest' }, 'www.aliyun.com', 443).allowed).toBe(false);
+    expect(query.canReach({ namespace: 'mytest', labels: { app: 'sleep-c' } }, 'www.aliyun.com', 443).allowed).toBe(false);
+  });
+
+  test('Example 2: every allowed pair, one per host, in the order of the rules', () => {
+    const a: [string, Record<string, string>] = ['mytest', { app: 'sleep-a' }];
+    const http = { gatewayPort: 80, tlsTo: 443, service: 'httpbin-service-http' };
+    const https = { gatewayPort: 444, service: 'httpbin-service-https' };
+    expect(example2().allowedPairs()).toEqual([
+      access(a, 'www.httpbin.org', 80, 'HTTP', http),
+      access(a, 'httpbin.org', 80, 'HTTP', http),
+      access(a, 'www.httpbin.org', 443, 'HTTPS', https),
+      access(a, 'httpbin.org', 443, 'HTTPS', https),
+      access(['mytest', { app: 'sleep-b' }], 'www.aliyun.com', 443, 'HTTPS', { gatewayPort: 445, service: 'aliyun-service-https' }),
+    ]);
+    expect(example2().reachableFrom(sleepB).map((x) => `${x.destination.host}:${x.destination.port}`)).toEqual(['www.aliyun.com:443']);
+  });
+
+  test('Example 1: sleep-a reaches both httpbin hosts over plain HTTP through gateway port 80', () => {
+    const app = Testing.app();
+    new Example1(app, 'example-1');
+    const http = { gatewayPort: 80, service: 'httpbin-service-http' };
+    expect(EgressQuery.fromApp(app).allowedPairs()).toEqual([
+      access(['mytest', { app: 'sleep-a' }], 'www.httpbin.org', 80, 'HTTP', http),
+      access(['mytest', { app: 'sleep-a' }], 'httpbin.org', 80, 'HTTP', http),
+    ]);
+  });
+
+  test('Example 3 with ports left to ASM: every destination is allowed, with no gateway port written', () => {
+    const app = Testing.app();
+    new Example3(app, 'example-3', GatewayPortAllocation.ASM);
+    const query = EgressQuery.fromApp(app);
+    const sleep = { namespace: 'default', labels: { app: 'sleep' } };
+    expect(query.canReach(sleep, 'taobao.com', 80)).toMatchObject({ allowed: true, gatewayPort: undefined, tlsOrigination: true, service: 'https-upgrade' });
+    expect(query.canReach(sleep, 'aliyun.com', 80)).toMatchObject({ allowed: true, tlsOrigination: false, protocol: 'HTTP' });
+    expect(query.canReach(sleep, 'aliyun.com', 443)).toMatchObject({ allowed: true, protocol: 'HTTPS' });
+    expect(query.canReach(sleep, '1.1.1.1', 44)).toMatchObject({ allowed: true, protocol: 'TCP', service: 'tcp-svc1' });
+    expect(query.canReach(sleep, 'test-tcp.com', 444)).toMatchObject({ allowed: true, protocol: 'TCP', service: 'tcp-svc2' });
+    expect(query.canReach(sleep, 'taobao.com', 443).allowed).toBe(false);
+    expect(query.allowedPairs()).toHaveLength(5);
+  });
+
+  test('Example 3 with ports allocated by the library: the query reports the ports written in the YAML', () => {
+    const app = Testing.app();
+    new Example3(app, 'example-3', GatewayPortAllocation.LIBRARY);
+    const written = new Map<string, number>(synthObjects(app)[0].spec.egressRules[0].to.map((to: any) => [to.name, to.byEgressGateway.port]));
+    const query = EgressQuery.fromApp(app);
+    const sleep = { namespace: 'default', labels: { app: 'sleep' } };
+    expect(query.canReach(sleep, 'taobao.com', 80).gatewayPort).toBe(written.get('https-upgrade'));
+    expect(query.canReach(sleep, '1.1.1.1', 44).gatewayPort).toBe(written.get('tcp-svc1'));
+    expect(query.canReach(sleep, 'test-tcp.com', 444).gatewayPort).toBe(written.get('tcp-svc2'));
+  });
+
+  test.each([
+    ['example-1.yaml', (app: any) => new Example1(app, 'example-1')],
+    ['example-2.yaml', (app: any) => new Example2(app, 'example-2')],
+    ['example-3.yaml', (app: any) => new Example3(app, 'example-3', GatewayPortAllocation.ASM)],
+  ])('the documented YAML %s and the App that reproduces it answer alike', (file, define) => {
+    const app = Testing.app();
+    define(app);
+    expect(EgressQuery.fromManifests([fixture(file)]).allowedPairs()).toEqual(EgressQuery.fromApp(app).allowedPairs());
+  });
+});
+
+describe('matching', () => {
+  const everyone = { namespace: 'team-a', labels: { app: 'web' } };
+
+  test('a wildcard host matches every subdomain, not the domain itself', () => {
+    const query = queryOf((chart) => new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw' }).addRule('r')
+      .from(EgressSource.namespace('team-a'))
+      .to(ExternalService.https('cdn', {
+        hosts: ['*.cdn.example.com'], guardrailOverrides: [GuardrailOverride.allow(Guardrail.WILDCARD_HOST, 'CDN')],
+      })));
+    expect(query.canReach(everyone, 'img.cdn.example.com', 443).allowed).toBe(true);
+    expect(query.canReach(everyone, 'a.b.cdn.example.com', 443).allowed).toBe(true);
+    expect(query.canReach(everyone, 'cdn.example.com', 443).allowed).toBe(false);
+    expect(query.canReach(everyone, 'evilcdn.example.com', 443).allowed).toBe(false);
+  });
+
+  test('a source of every namespace matches workloads of any namespace', () => {
+    const query = queryOf((chart) => new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw' }).addRule('r')
+      .from(EgressSource.allNamespaces({
+        workloadSelector: { app: 'otel' }, guardrailOverrides: [GuardrailOverride.allow(Guardrail.MESH_WIDE_SOURCE, 'telemetry')],
+      }))
+      .to(ExternalService.https('otlp', { hosts: ['otlp.example.com'] })));
+    expect(query.canReach({ namespace: 'anything', labels: { app: 'otel' } }, 'otlp.example.com', 443).allowed).toBe(true);
+    expect(query.canReach({ namespace: 'anything', labels: { app: 'web' } }, 'otlp.example.com', 443).allowed).toBe(false);
+  });
+
+  test('hosts compare case-insensitively and IPv6 addresses in any spelling', () => {
+    const query = EgressQuery.fromManifests([policyManifest('gw', [{
+      from: [{ namespace: 'team-a' }],
+      to: [
+        { name: 'api', hosts: ['API.Example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10443 } },
+        { name: 'v6', hosts: ['2001:0DB8:0000:0000::0001'], port: { number: 5432, protocol: 'TCP', name: 'tcp' }, byEgressGateway: { port: 15432 } },
+      ],
+    }])]);
+    expect(query.canReach({ namespace: 'team-a' }, 'api.example.COM', 443).allowed).toBe(true);
+    expect(query.canReach({ namespace: 'team-a' }, '2001:db8::1', 5432)).toMatchObject({ allowed: true, gatewayPort: 15432 });
+    expect(query.allowedPairs().map((a) => a.destination.host)).toEqual(['api.example.com', '2001:db8::1']);
+  });
+
+  test('every policy of the manifests counts, objects of other kinds are skipped, and the first matching rule is described', () => {
+    const http = (name: string, port: number) => ({ name, hosts: ['api.example.com'], port: { number: 80, protocol: 'HTTP', name: 'http' }, byEgressGateway: { port } });
+    const query = EgressQuery.fromManifests([
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: {} },
+      policyManifest('gw-a', [{ name: 'first', from: [{ namespace: 'team-a' }], to: [http('api-a', 8080)] }]),
+      policyManifest('gw-b', [{ name: 'second', from: [{ namespace: 'team-a', workloadSelector: { app: 'web' } }], to: [http('api-b', 9090)] }]),
+    ]);
+    const result = query.canReach(everyone, 'api.example.com', 80);
+    expect(result).toMatchObject({ allowed: true, gateway: 'gw-a', gatewayPort: 8080, rule: 'first', service: 'api-a' });
+    expect(result.matches.map((m) => [m.gateway, m.gatewayPort, m.policy])).toEqual([['gw-a', 8080, 'istio-egress/egress-by-gw-a'], ['gw-b', 9090, 'istio-egress/egress-by-gw-b']]);
+  });
+});
+
+describe('answers come from the synthesised objects, not from the construct inputs', () => {
+  test('a JSON patch on the emitted object shows in the answer', () => {
+    const app = Testing.app();
+    const policy = new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' });
+    policy.addRule('r').from(EgressSource.namespace('team-a')).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+    policy.apiObject!.addJsonPatch(JsonPatch.replace('/spec/egressRules/0/to/0/byEgressGateway/port', 10999));
+    expect(EgressQuery.fromApp(app).canReach({ namespace: 'team-a' }, 'api.example.com', 443).gatewayPort).toBe(10999);
+  });
+
+  test('a policy that emits Istio objects only is read from the ASM object it stands for', () => {
+    const app = Testing.app();
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output: EgressOutput.ISTIO })
+      .addRule('r').from(EgressSource.namespace('team-a')).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+    expect(EgressQuery.fromApp(app).canReach({ namespace: 'team-a' }, 'api.example.com', 443))
+      .toMatchObject({ allowed: true, gateway: 'gw', gatewayPort: 10443, rule: 'r', service: 'api' });
+  });
+
+  test('an invalid App cannot be queried', () => {
+    const app = Testing.app();
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').to(ExternalService.https('api', { hosts: ['api.example.com'] }));
+    expect(() => EgressQuery.fromApp(app)).toThrow('[c/Egress/r] from: the rule has no source: add one with from()');
+  });
+});
+
+describe('EgressQuery.fromManifests', () => {
+  test('lists every field it cannot read, with the object it is in', () => {
+    const broken = policyManifest('', [{
+      from: [{ namespace: 'team-a', workloadSelector: { version: 2 } }],
+      to: [{ name: 'x', hosts: [], port: { number: 0, protocol: 'HTTP' }, httpsUpgrade: { enabled: true } }],
+    }]);
+    expect(() => EgressQuery.fromManifests([{ kind: 'ConfigMap' }, broken])).toThrow([
+      'EgressQuery: cannot read the egress policies:',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.byEgressGateway.name: must be a non-empty string',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].from[0].workloadSelector.version: must be a string (quote it in YAML)',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].hosts: must be a non-empty list',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].port.number: must be a port number (an integer from 1 to 65535)',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].httpsUpgrade.port: must be a port number when httpsUpgrade is enabled',
+    ].join('\n'));
+  });
+
+  test('no policy, no access', () => {
+    expect(EgressQuery.fromManifests([]).allowedPairs()).toEqual([]);
+  });
+});
+
+function policyManifest(gateway: string, egressRules: any[]): any {
+  return {
+    apiVersion: 'istio.alibabacloud.com/v1beta1',
+    kind: 'ASMEgressTrafficPolicy',
+    metadata: { name: `egress-by-${gateway}`, namespace: 'istio-egress' },
+    spec: { byEgressGateway: { name: gateway }, egressRules },
+  };
+}

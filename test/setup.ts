@@ -1,0 +1,3 @@
+// The registry prints warnings (e.g. plain HTTP) with console.warn at every synthesis; tests that
+// care about a warning spy on console.warn and assert it, the others stay quiet.
+jest.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -1,0 +1,296 @@
+// Follows egress requests through synthesised Istio objects the way Istio resolves them, to check
+// that the objects agree with each other: sidecar scope, ServiceEntry, mesh-leg VirtualService,
+// gateway DestinationRule subset, gateway Service, Gateway server, gateway-leg VirtualService,
+// TLS origination and AuthorizationPolicy. Written from Istio's documented behaviour and on purpose
+// WITHOUT any code of the renderer (src/render), so that a renderer bug cannot hide itself here.
+
+/** The egress gateway, as deployed. */
+export interface GatewayUnderTest {
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceName: string;
+  readonly labels: Record<string, string>;
+  readonly clusterDomain?: string;
+  readonly trustDomain?: string;
+}
+
+/** A pod that sends the request. */
+export interface Client {
+  readonly namespace: string;
+  readonly labels?: Record<string, string>;
+  readonly serviceAccount?: string;
+}
+
+/** What the application asks for. `host` is a name, or for TCP an IP address. */
+export interface Request {
+  readonly protocol: 'HTTP' | 'HTTPS' | 'TLS' | 'TCP';
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What must happen at the gateway's side. */
+export interface Expectation {
+  /** Hosts of the same site: the gateway may send the request to any of them. Default: the request's host. */
+  readonly siteHosts?: string[];
+  /** The port the gateway connects to, when it originates TLS (HTTP upgraded to HTTPS). */
+  readonly upgradePort?: number;
+  /** With an upgrade: whether the server's certificate must be verified (default true). */
+  readonly verifyServer?: boolean;
+}
+
+export type Trace =
+  | { readonly ok: true; readonly gatewayPort: number; readonly sni: string; readonly upstream: string; readonly dryRun: boolean }
+  | { readonly ok: false; readonly stage: string; readonly reason: string };
+
+type Obj = any;
+
+const kindOf = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind);
+const nsOf = (o: Obj): string => o.metadata?.namespace ?? 'default';
+
+/** Whether an object (ServiceEntry, VirtualService, DestinationRule) is visible from a namespace. */
+function visibleFrom(o: Obj, namespace: string): boolean {
+  const exportTo: string[] = o.spec?.exportTo ?? ['*'];
+  return exportTo.includes('*') || exportTo.includes(namespace) || (exportTo.includes('.') && nsOf(o) === namespace);
+}
+
+function hostMatches(pattern: string, host: string): boolean {
+  return pattern === '*' || pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)));
+}
+
+function subsetOf(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/** A Sidecar `egress.hosts` entry admits a host of a namespace. */
+function sidecarAdmits(sidecar: Obj | undefined, podNamespace: string, namespace: string, host: string): boolean {
+  if (!sidecar) return true;
+  const entries: string[] = (sidecar.spec.egress ?? []).flatMap((e: Obj) => e.hosts ?? []);
+  return entries.some((entry) => {
+    const [n, h] = entry.split('/');
+    const nsOk = n === '*' || n === namespace || (n === '.' && namespace === podNamespace);
+    return nsOk && hostMatches(h, host);
+  });
+}
+
+/** The Sidecar that applies to a pod: the one whose selector matches it, else the namespace's default. */
+function sidecarOf(objects: Obj[], client: Client): { sidecar?: Obj; error?: string } {
+  const inNs = kindOf(objects, 'Sidecar').filter((s) => nsOf(s) === client.namespace);
+  const selecting = inNs.filter((s) => s.spec.workloadSelector && subsetOf(s.spec.workloadSelector.labels, client.labels ?? {}));
+  if (selecting.length > 1) return { error: `pod ${JSON.stringify(client.labels)} is selected by ${selecting.length} Sidecars (${selecting.map((s) => s.metadata.name).join(', ')})` };
+  if (selecting.length === 1) return { sidecar: selecting[0] };
+  const defaults = inNs.filter((s) => !s.spec.workloadSelector);
+  if (defaults.length > 1) return { error: `namespace ${client.namespace} has ${defaults.length} Sidecars without selector` };
+  return { sidecar: defaults[0] };
+}
+
+const PROTOCOLS: Record<Request['protocol'], string[]> = { HTTP: ['HTTP'], HTTPS: ['HTTPS', 'TLS'], TLS: ['TLS', 'HTTPS'], TCP: ['TCP'] };
+const isIp = (host: string) => /^[0-9.]+$/.test(host) || host.includes(':');
+
+/** DestinationRules for a host as a proxy in `namespace` finds them: its own namespace, then the service's, then the root. */
+function destinationRulesFor(objects: Obj[], host: string, namespace: string, serviceNamespace: string): Obj[] {
+  const drs = kindOf(objects, 'DestinationRule').filter((d) => d.spec.host === host && visibleFrom(d, namespace));
+  for (const ns of [namespace, serviceNamespace, 'istio-system']) {
+    const found = drs.filter((d) => nsOf(d) === ns);
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+/** The TLS settings a DestinationRule applies to a port (port-level first, then the rule's). */
+function tlsFor(trafficPolicy: Obj | undefined, port: number): Obj | undefined {
+  const level = (trafficPolicy?.portLevelSettings ?? []).find((s: Obj) => s.port?.number === port);
+  return level ? level.tls : trafficPolicy?.tls;
+}
+
+/** Follows one request from a pod through the mesh to the external service. */
+export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client, request: Request, expect: Expectation = {}): Trace {
+  const fail = (stage: string, reason: string): Trace => ({ ok: false, stage, reason });
+  const cls = request.protocol === 'HTTPS' ? 'TLS' : request.protocol;
+  const gatewayHost = `${gw.serviceName}.${gw.namespace}.svc.${gw.clusterDomain ?? 'cluster.local'}`;
+
+  // 1. The sidecar's scope, and the ServiceEntry that makes the destination known.
+  const { sidecar, error } = sidecarOf(objects, client);
+  if (error) return fail('sidecar', error);
+  const entries = kindOf(objects, 'ServiceEntry').filter((se) => {
+    // A sidecar listens on address and port for an addressed service, so only that pair has to be unique.
+    const known = isIp(request.host)
+      ? (se.spec.addresses ?? []).some((a: string) => a === request.host || a === `${request.host}/32` || a === `${request.host}/128`)
+        && (se.spec.ports ?? []).some((p: Obj) => p.number === request.port)
+      : se.spec.hosts.includes(request.host);
+    return known && visibleFrom(se, client.namespace) && sidecarAdmits(sidecar, client.namespace, nsOf(se), se.spec.hosts[0]);
+  });
+  if (entries.length === 0) return fail('service-entry', `${request.host} is unknown to namespace ${client.namespace}${sidecar ? ` (Sidecar ${sidecar.metadata.name})` : ''}`);
+  if (entries.length > 1) return fail('service-entry', `${request.host} is defined by ${entries.length} ServiceEntries`);
+  const se = entries[0];
+  const sePort = (se.spec.ports ?? []).find((p: Obj) => p.number === request.port);
+  if (!sePort) return fail('service-entry', `ServiceEntry ${se.metadata.name} has no port ${request.port}`);
+  if (!PROTOCOLS[request.protocol].includes(sePort.protocol)) return fail('service-entry', `port ${request.port} of ${se.metadata.name} is ${sePort.protocol}, the app speaks ${request.protocol}`);
+  const seHost: string = se.spec.hosts[0];
+
+  // 2. Mesh leg: the one VirtualService of the host, its first matching route, to a gateway subset.
+  const meshServices = kindOf(objects, 'VirtualService').filter((vs) => vs.spec.hosts.includes(seHost)
+    && (vs.spec.gateways ?? ['mesh']).includes('mesh') && visibleFrom(vs, client.namespace)
+    && sidecarAdmits(sidecar, client.namespace, nsOf(vs), seHost));
+  if (meshServices.length !== 1) return fail('mesh-leg', `${meshServices.length} VirtualServices for ${seHost} apply to namespace ${client.namespace}; a sidecar follows exactly one`);
+  const vs = meshServices[0];
+  const meshMatch = (m: Obj) => (m.gateways ?? vs.spec.gateways ?? ['mesh']).includes('mesh')
+    && (m.port === undefined || m.port === request.port)
+    && subsetOf(m.sourceLabels, client.labels ?? {}) && (m.sourceNamespace === undefined || m.sourceNamespace === client.namespace);
+  const routes: Obj[] = (cls === 'HTTP' ? vs.spec.http : cls === 'TLS' ? vs.spec.tls : vs.spec.tcp) ?? [];
+  const meshRoute = routes.find((r) => !r.match || r.match.some((m: Obj) => meshMatch(m)
+    && (cls !== 'TLS' || (m.sniHosts ?? []).some((h: string) => hostMatches(h, request.host)))
+    && (cls !== 'TCP' || m.destinationSubnets === undefined || (isIp(request.host) && m.destinationSubnets.some((s: string) => s.split('/')[0] === request.host)))));
+  if (!meshRoute) return fail('mesh-leg', `VirtualService ${vs.metadata.name} has no ${cls.toLowerCase()} route for ${request.host}:${request.port} from the mesh`);
+  if (meshRoute.route?.length !== 1) return fail('mesh-leg', `route of ${vs.metadata.name} has ${meshRoute.route?.length} destinations`);
+  const toGateway = meshRoute.route[0].destination;
+  if (toGateway.host !== gatewayHost) return fail('mesh-leg', `${vs.metadata.name} routes to ${toGateway.host}, not to the gateway ${gatewayHost}`);
+  if (!sidecarAdmits(sidecar, client.namespace, gw.namespace, gatewayHost)) return fail('sidecar', `Sidecar ${sidecar.metadata.name} does not admit ${gw.namespace}/${gatewayHost}`);
+  const gatewayPort: number | undefined = toGateway.port?.number;
+  if (gatewayPort === undefined) return fail('mesh-leg', `${vs.metadata.name} routes to the gateway without a port`);
+
+  // 3. The subset: mutual TLS to the gateway port, with the SNI the gateway server matches.
+  const drs = destinationRulesFor(objects, gatewayHost, client.namespace, gw.namespace);
+  if (drs.length !== 1) return fail('gateway-subset', `${drs.length} DestinationRules for ${gatewayHost} visible from ${client.namespace}`);
+  const subset = (drs[0].spec.subsets ?? []).find((s: Obj) => s.name === toGateway.subset);
+  if (!subset) return fail('gateway-subset', `DestinationRule ${drs[0].metadata.name} has no subset '${toGateway.subset}'`);
+  if (!subsetOf(subset.labels, gw.labels)) return fail('gateway-subset', `subset '${subset.name}' selects ${JSON.stringify(subset.labels)}, not the gateway's pods`);
+  const mtls = tlsFor(subset.trafficPolicy, gatewayPort) ?? tlsFor(drs[0].spec.trafficPolicy, gatewayPort);
+  if (mtls?.mode !== 'ISTIO_MUTUAL') return fail('gateway-subset', `subset '${subset.name}' does not use ISTIO_MUTUAL on port ${gatewayPort}`);
+  const sni: string | undefined = mtls.sni;
+  if (!sni) return fail('gateway-subset', `subset '${subset.name}' sends no SNI on port ${gatewayPort}`);
+
+  // 4. The gateway's Service, when the App emits it, exposes the port.
+  // The gateway's proxy sees connections on the container port: what AuthorizationPolicy ports match.
+  const service = kindOf(objects, 'Service').find((s) => s.metadata.name === gw.serviceName && nsOf(s) === gw.namespace);
+  const servicePort = service ? (service.spec.ports ?? []).find((p: Obj) => p.port === gatewayPort) : { targetPort: gatewayPort };
+  if (!servicePort) return fail('gateway-service', `Service ${gw.namespace}/${gw.serviceName} does not expose port ${gatewayPort} (404 NR)`);
+  const containerPort: number = servicePort.targetPort ?? gatewayPort;
+
+  // 5. The gateway server on that port.
+  const gateways = kindOf(objects, 'Gateway').filter((g) => subsetOf(g.spec.selector, gw.labels));
+  const servers = gateways.flatMap((g) => (g.spec.servers ?? []).filter((s: Obj) => s.port.number === gatewayPort).map((s: Obj) => ({ g, s })));
+  if (servers.length !== 1) return fail('gateway-server', `${servers.length} Gateway servers on port ${gatewayPort} of the gateway's pods`);
+  const { g, s: server } = servers[0];
+  if (server.tls?.mode !== 'ISTIO_MUTUAL') return fail('gateway-server', `server ${gatewayPort} of ${g.metadata.name} does not terminate ISTIO_MUTUAL`);
+  if (server.port.protocol !== (cls === 'HTTP' ? 'HTTPS' : 'TLS')) return fail('gateway-server', `server ${gatewayPort} speaks ${server.port.protocol}; ${cls} inside mutual TLS needs ${cls === 'HTTP' ? 'HTTPS' : 'TLS'}`);
+  const serverHosts: Array<{ ns: string; host: string }> = server.hosts.map((h: string) => {
+    const [a, b] = h.includes('/') ? h.split('/') : ['*', h];
+    return { ns: a === '.' ? nsOf(g) : a, host: b };
+  });
+  if (!serverHosts.some((h) => hostMatches(h.host, sni))) return fail('gateway-server', `server ${gatewayPort} of ${g.metadata.name} does not accept SNI ${sni}`);
+  if (cls === 'HTTP' && !serverHosts.some((h) => hostMatches(h.host, request.host))) return fail('gateway-server', `server ${gatewayPort} does not serve host ${request.host}`);
+
+  // 6. Gateway leg: routes bound to this Gateway, visible to the gateway's namespace, on the gateway port.
+  const gwRef = `${nsOf(g)}/${g.metadata.name}`;
+  const bound = kindOf(objects, 'VirtualService').filter((v) => (v.spec.gateways ?? []).some((r: string) => r === gwRef || (r === g.metadata.name && nsOf(v) === nsOf(g)))
+    && visibleFrom(v, gw.namespace) && serverHosts.some((h) => (h.ns === '*' || h.ns === nsOf(v)) && v.spec.hosts.some((vh: string) => hostMatches(h.host, vh))));
+  const gatewayMatch = (m: Obj) => (m.gateways ?? []).some((r: string) => r === gwRef || r === g.metadata.name)
+    && (m.port === undefined || m.port === gatewayPort);
+  const candidates = bound.flatMap((v) => {
+    const applies = cls === 'HTTP' ? v.spec.hosts.some((h: string) => hostMatches(h, request.host)) : v.spec.hosts.some((h: string) => serverHosts.some((sh) => hostMatches(sh.host, h)));
+    if (!applies) return [];
+    const list: Obj[] = (cls === 'HTTP' ? v.spec.http : v.spec.tcp) ?? [];
+    return list.filter((r) => r.match?.some(gatewayMatch)).map((r) => ({ v, r }));
+  });
+  if (candidates.length !== 1) return fail('gateway-leg', `${candidates.length} gateway routes for ${cls === 'HTTP' ? `host ${request.host}` : `SNI ${sni}`} on port ${gatewayPort}; exactly one must apply`);
+  const upstream = candidates[0].r.route?.[0]?.destination;
+  const siteHosts = [...(expect.siteHosts ?? [request.host]), ...(isIp(request.host) ? [seHost] : [])];
+  if (!upstream || !siteHosts.includes(upstream.host)) return fail('gateway-leg', `gateway routes to ${upstream?.host}, not to ${siteHosts.join(' or ')}`);
+  if (upstream.port?.number !== request.port) return fail('gateway-leg', `gateway routes to port ${upstream.port?.number}, not ${request.port}`);
+
+  // 7. At the gateway: the upstream's ServiceEntry port, and TLS origination exactly when upgraded.
+  const upstreamEntries = kindOf(objects, 'ServiceEntry').filter((x) => x.spec.hosts.includes(upstream.host) && visibleFrom(x, gw.namespace));
+  if (upstreamEntries.length !== 1) return fail('upstream', `${upstreamEntries.length} ServiceEntries for ${upstream.host} visible to the gateway`);
+  const upstreamPort = upstreamEntries[0].spec.ports.find((p: Obj) => p.number === upstream.port.number);
+  if (!upstreamPort) return fail('upstream', `ServiceEntry of ${upstream.host} has no port ${upstream.port.number}`);
+  const wirePort = upstreamPort.targetPort ?? upstreamPort.number;
+  if (wirePort !== (expect.upgradePort ?? request.port)) return fail('upstream', `gateway connects to port ${wirePort}, expected ${expect.upgradePort ?? request.port}`);
+  const origination = destinationRulesFor(objects, upstream.host, gw.namespace, nsOf(upstreamEntries[0]))
+    .map((d) => tlsFor(d.spec.trafficPolicy, upstream.port.number)).find((t) => t);
+  if (expect.upgradePort !== undefined) {
+    if (origination?.mode !== 'SIMPLE') return fail('tls-origination', `the gateway does not originate TLS to ${upstream.host}:${wirePort}`);
+    if (origination.sni !== upstream.host) return fail('tls-origination', `TLS to ${upstream.host} sends SNI ${origination.sni}`);
+    const verifies = !origination.insecureSkipVerify && (origination.caCertificates || origination.credentialName)
+      && (origination.subjectAltNames ?? []).includes(upstream.host);
+    if ((expect.verifyServer ?? true) !== Boolean(verifies)) return fail('tls-origination', `server verification of ${upstream.host} is ${verifies ? 'on' : 'off'}`);
+  } else if (origination && origination.mode !== 'DISABLE') {
+    return fail('tls-origination', `the gateway originates TLS (${origination.mode}) to ${upstream.host}:${upstream.port.number}, which is not upgraded`);
+  }
+
+  // 8. The gateway's AuthorizationPolicies: with any ALLOW policy, only what one allows passes.
+  const policies = kindOf(objects, 'AuthorizationPolicy').filter((p) => nsOf(p) === gw.namespace && subsetOf(p.spec.selector?.matchLabels, gw.labels));
+  const enforced = policies.filter((p) => p.metadata.annotations?.['istio.io/dry-run'] !== 'true');
+  const principal = `${gw.trustDomain ?? 'cluster.local'}/ns/${client.namespace}/sa/${client.serviceAccount ?? 'default'}`;
+  const allowedBy = (p: Obj) => (p.spec.rules ?? []).some((rule: Obj) =>
+    (rule.from ?? [{}]).some((f: Obj) => sourceMatches(f.source ?? {}, client.namespace, principal))
+    && (rule.to ?? [{}]).some((t: Obj) => operationMatches(t.operation ?? {}, cls, containerPort, request.host)));
+  const allows = enforced.filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW');
+  if (enforced.some((p) => p.spec.action === 'DENY' && allowedBy(p))) return fail('authorization', 'denied by a DENY policy');
+  if (allows.length > 0 && !allows.some(allowedBy)) {
+    return fail('authorization', `no ALLOW rule admits ${principal} to port ${containerPort}${cls === 'HTTP' ? ` host ${request.host}` : ''}`);
+  }
+  const dryRun = policies.some((p) => p.metadata.annotations?.['istio.io/dry-run'] === 'true');
+  return { ok: true, gatewayPort, sni, upstream: `${upstream.host}:${wirePort}`, dryRun };
+}
+
+function stringMatches(pattern: string, value: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
+  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
+  return pattern === value;
+}
+
+function sourceMatches(source: Obj, namespace: string, principal: string): boolean {
+  return (source.namespaces === undefined || source.namespaces.some((n: string) => stringMatches(n, namespace)))
+    && (source.principals === undefined || source.principals.some((p: string) => stringMatches(p, principal)));
+}
+
+function operationMatches(operation: Obj, cls: string, port: number, host: string): boolean {
+  if (operation.ports !== undefined && !operation.ports.includes(String(port))) return false;
+  // Host, method and path are HTTP attributes: on TCP a rule that names them never matches.
+  if (operation.hosts !== undefined) return cls === 'HTTP' && operation.hosts.some((h: string) => stringMatches(h.toLowerCase(), host.toLowerCase()));
+  return true;
+}
+
+/**
+ * Checks the objects as a whole: on every gateway server each host (HTTP) or the port (TLS/TCP)
+ * has exactly one gateway route, no two VirtualServices for the mesh share a host, ServiceEntry
+ * ports are unique, addresses only with STATIC resolution, and every Gateway server port is a
+ * port of the gateway Service when one is emitted.
+ */
+export function meshConsistencyErrors(objects: Obj[]): string[] {
+  const errors: string[] = [];
+  const vss = kindOf(objects, 'VirtualService');
+  const meshHosts = new Map<string, string>();
+  for (const vs of vss.filter((v) => (v.spec.gateways ?? ['mesh']).includes('mesh'))) {
+    for (const h of vs.spec.hosts) {
+      if (meshHosts.has(h)) errors.push(`host ${h} is in VirtualServices ${meshHosts.get(h)} and ${vs.metadata.name}`);
+      meshHosts.set(h, vs.metadata.name);
+    }
+  }
+  for (const se of kindOf(objects, 'ServiceEntry')) {
+    const numbers = (se.spec.ports ?? []).map((p: Obj) => p.number);
+    if (new Set(numbers).size !== numbers.length) errors.push(`ServiceEntry ${se.metadata.name} repeats a port number`);
+    if ((se.spec.addresses ?? []).length > 0 && !['STATIC', 'NONE'].includes(se.spec.resolution)) errors.push(`ServiceEntry ${se.metadata.name} has addresses with ${se.spec.resolution} resolution`);
+  }
+  for (const g of kindOf(objects, 'Gateway')) {
+    const gwRef = `${nsOf(g)}/${g.metadata.name}`;
+    const bound = vss.filter((v) => (v.spec.gateways ?? []).includes(gwRef));
+    for (const server of g.spec.servers ?? []) {
+      const port = server.port.number;
+      const hosts: string[] = server.hosts.map((h: string) => h.split('/').pop());
+      const routesOf = (vsHosts: (h: string) => boolean, list: (v: Obj) => Obj[]) => bound.filter((v) => v.spec.hosts.some(vsHosts))
+        .flatMap((v) => list(v).filter((r: Obj) => r.match?.some((m: Obj) => (m.gateways ?? []).includes(gwRef) && m.port === port)));
+      if (server.port.protocol === 'HTTPS') {
+        for (const h of hosts) {
+          const n = routesOf((vh) => vh === h, (v) => v.spec.http ?? []).length;
+          if (n !== 1) errors.push(`gateway ${gwRef} port ${port}: host ${h} has ${n} HTTP routes`);
+        }
+      } else {
+        const n = routesOf((vh) => hosts.includes(vh), (v) => v.spec.tcp ?? []).length;
+        if (n !== 1) errors.push(`gateway ${gwRef} port ${port}: ${n} TCP routes (a TLS/TCP port must lead to one destination)`);
+      }
+    }
+  }
+  return errors;
+}
