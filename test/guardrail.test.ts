@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
 import {
-  EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride,
+  EgressOutput, EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride,
 } from '../src';
 import { synthError, synthObjects } from './util/synth';
 import { parseGuardrailOverrideLines } from '../src/render/guardrail-overrides';
@@ -290,6 +290,20 @@ describe('Guardrail.PLAIN_HTTP', () => {
     let objects: any[] = [];
     expect(warningsOf(() => { objects = synthObjects(app); })).toEqual([]);
     expect(objects[0].metadata.annotations).toEqual({ [ANNOTATION]: 'service partner: PLAIN_HTTP: partner API has no TLS; payloads are signed' });
+  });
+
+  test('the Istio objects of the policy record the override too', () => {
+    const app = Testing.app();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO });
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(team).to(ExternalService.http('partner', {
+      hosts: ['legacy.partner.example'], guardrailOverrides: [allow(Guardrail.PLAIN_HTTP, 'payloads are signed')],
+    }));
+    // Sidecars are merged across every policy of the App, so they belong to none and carry no policy's annotation.
+    const objects = synthObjects(app).filter((o) => o.kind !== 'Sidecar');
+    expect(objects.map((o) => o.kind).sort()).toEqual(['AuthorizationPolicy', 'DestinationRule', 'Gateway', 'ServiceEntry', 'VirtualService']);
+    for (const obj of objects) {
+      expect(obj.metadata.annotations).toEqual({ [ANNOTATION]: 'service partner: PLAIN_HTTP: payloads are signed' });
+    }
   });
 });
 

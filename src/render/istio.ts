@@ -9,6 +9,7 @@ import { labelsPart, objectName } from '../model/istio-names';
 import type { EgressModel, PolicyModel } from '../model/model';
 import { labelsKey, rendersIstio, sidecarScopes } from '../model/sidecar-scopes';
 import { includesAsm, includesIstio } from '../settings';
+import { guardrailOverrideAnnotations } from './guardrail-overrides';
 import { IstioObject, planPolicy, planSidecar } from './istio/plan';
 
 /** Id of the construct, under each policy, that holds the objects rendered at synthesis. @internal */
@@ -49,7 +50,12 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
     if (!istio || !policy.output) continue;
     const ports = model.ports.get(policy.gateway) ?? new Map();
     if (rendersIstio(policy)) {
-      for (const object of planPolicy(policy, ports)) create(container(policy.gateway), object, istio.apiVersion);
+      // Like the ASM object, every object of the policy records its overridden guardrails.
+      const annotations = Object.entries(guardrailOverrideAnnotations(policy));
+      for (const object of planPolicy(policy, ports)) {
+        const created = create(container(policy.gateway), object, istio.apiVersion);
+        for (const [key, value] of annotations) created.metadata.addAnnotation(key, value);
+      }
     }
     const servicePorts = servicePortsOf(model.assignments.filter((a) => a.gateway === policy.gateway));
     if (istio.gatewayService && includesIstio(policy.output)) {
