@@ -56,6 +56,8 @@ export interface Command {
   /** What it does, for `--help` (wrapped lines). */
   readonly description: string[];
   readonly options: { readonly [name: string]: CommandOption };
+  /** What its exit statuses mean, for `--help`, when they differ from lint's and render's. */
+  readonly exitStatus?: string[];
   /** Runs the command; returns the exit status. Throws `CliFailure` for usage errors. */
   run(args: CommandArgs, io: CliIo): number;
 }

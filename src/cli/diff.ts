@@ -24,7 +24,10 @@ export const diffCommand: Command = {
     '  ~ SOURCE -> HOST:PORT/PROTOCOL: WHAT CHANGED      another gateway, gateway port or TLS origination',
     'SOURCE is NAMESPACE{label=value,...} (NAMESPACE alone for a whole namespace, * for every one).',
     'Renamed rules and services change nothing. The policies are read as written: check them with lint.',
-    'Exit status: 0 when no access changes, 1 when access changes, 2 on errors.',
+  ],
+  exitStatus: [
+    'Exit status: 0 when no access changes; 1 when access changes; 2 usage error, unreadable file,',
+    'YAML that does not parse, or a policy that cannot be read (FILE:LINE: field: message).',
   ],
   options: {},
   run(args, io) {

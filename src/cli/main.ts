@@ -74,7 +74,7 @@ function programHelp(): string {
   return [
     'Usage: asm-egress <command> [options] FILE...',
     '',
-    'Lint, render and import Alibaba Cloud ASM ASMEgressTrafficPolicy YAML with the cdk8s-asm-egress',
+    'Lint, render, import and diff Alibaba Cloud ASM ASMEgressTrafficPolicy YAML with the cdk8s-asm-egress',
     'constructs, so that YAML and TypeScript policies go through the same checks and port allocator.',
     '',
     'Commands:',
@@ -100,15 +100,17 @@ function commandHelp(command: Command): string {
     'Options:',
     ...options.map(([flags, description]) => `  ${flags.padEnd(width)}  ${description}`),
     '',
-    ...FOOTER,
+    FILE_LINE,
+    ...(command.exitStatus ?? EXIT_STATUS),
   ].join('\n') + '\n';
 }
 
-const FOOTER = [
-  "FILE is a YAML file of one or more documents; '-' reads standard input.",
+const FILE_LINE = "FILE is a YAML file of one or more documents; '-' reads standard input.";
+const EXIT_STATUS = [
   'Exit status: 0 success; 1 the input breaks a rule (each problem on standard error as',
   'FILE:LINE: field: message); 2 usage error, unreadable file or YAML that does not parse.',
 ];
+const FOOTER = [FILE_LINE, ...EXIT_STATUS];
 
 /** The package's version, from its package.json (two levels up from lib/cli/ or src/cli/). */
 function version(): string {

@@ -126,7 +126,9 @@ describe('asm-egress diff', () => {
     const result = run('diff', '--help');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: asm-egress diff OLD\.yaml NEW\.yaml\n/);
-    expect(result.stdout).toContain('Exit status: 0 when no access changes, 1 when access changes, 2 on errors.');
+    expect(result.stdout).toContain('Exit status: 0 when no access changes; 1 when access changes; 2 usage error, unreadable file,');
+    // Not the generic exit statuses of lint and render, which would be wrong for diff.
+    expect(result.stdout).not.toContain('1 the input breaks a rule');
     expect(run('--help').stdout).toContain('  diff    Show which sources gain or lose which destinations between two versions');
   });
 });
