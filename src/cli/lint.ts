@@ -1,6 +1,6 @@
 import { Command, EXIT_INVALID, EXIT_OK } from './command';
 import { readInputs } from './input';
-import { countOf, loadPolicies, parseAsmVersion } from './load';
+import { ASM_VERSION_OPTION, countOf, loadPolicies, parseAsmVersion, STRICT_OPTION } from './load';
 import { countText, plural, printDiagnostics } from './report';
 
 /**
@@ -10,7 +10,7 @@ import { countText, plural, printDiagnostics } from './report';
 export const lintCommand: Command = {
   name: 'lint',
   summary: 'Check every ASMEgressTrafficPolicy in the files',
-  synopsis: 'lint [--asm-version VERSION] FILE...',
+  synopsis: 'lint [--asm-version VERSION] [--strict] FILE...',
   description: [
     'Checks every ASMEgressTrafficPolicy (v1beta1 or v1) in the files, all files together as one',
     'App: the same rules as the cdk8s-asm-egress constructs, and what ASM would reject as written',
@@ -19,12 +19,13 @@ export const lintCommand: Command = {
     'to standard error as FILE:LINE: field: message.',
   ],
   options: {
-    'asm-version': { type: 'string', valueName: 'VERSION', description: 'ASM version the policies must work on (default: the newest documented, 1.24.6.45)' },
+    'asm-version': ASM_VERSION_OPTION,
+    'strict': STRICT_OPTION,
   },
   run(args, io) {
     const asmVersion = parseAsmVersion(args.values['asm-version'] as string | undefined, 'lint');
     const inputs = readInputs(args.positionals, io, 'lint');
-    const loaded = loadPolicies(inputs, { settings: { asmVersion } });
+    const loaded = loadPolicies(inputs, { settings: { asmVersion, strictGuardrails: args.values.strict === true } });
     printDiagnostics(loaded.diagnostics, io);
     if (loaded.errorCount > 0) {
       io.stderr(`asm-egress lint: ${countText(loaded.diagnostics)} in ${plural(inputs.files.length, 'file')}\n`);

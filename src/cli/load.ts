@@ -5,7 +5,7 @@ import { buildFromManifest, ManifestBuild, manifestProblemOf } from '../manifest
 import { Problem } from '../model/problem';
 import { EgressRegistry } from '../registry';
 import { EgressSettings } from '../settings';
-import { usageError } from './command';
+import { CommandOption, usageError } from './command';
 import { InputDocument, Inputs, lineOf } from './input';
 import { Diagnostic } from './report';
 
@@ -136,6 +136,16 @@ export function countOf(policies: LoadedPolicy[]): { rules: number; services: nu
   const rules = policies.flatMap((p) => p.build.parsed.rules);
   return { rules: rules.length, services: rules.reduce((n, r) => n + r.services.length, 0) };
 }
+
+/** `--asm-version`, as lint and render take it. */
+export const ASM_VERSION_OPTION: CommandOption = {
+  type: 'string', valueName: 'VERSION', description: 'ASM version the policies must work on (default: the newest documented, 1.24.6.45)',
+};
+
+/** `--strict`: guardrails that only warn (plain HTTP without an HTTPS upgrade) fail instead. */
+export const STRICT_OPTION: CommandOption = {
+  type: 'boolean', description: 'make guardrail warnings errors (plain HTTP without httpsUpgrade, unless overridden)',
+};
 
 /** The ASM version given on the command line. */
 export function parseAsmVersion(text: string | undefined, command: string): AsmVersion | undefined {

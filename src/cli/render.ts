@@ -4,7 +4,7 @@ import { IstioApiVersion } from '../istio-options';
 import { EgressOutput, EgressSettings } from '../settings';
 import { Command, EXIT_INVALID, EXIT_OK, usageError } from './command';
 import { readInputs } from './input';
-import { loadPolicies, parseAsmVersion } from './load';
+import { ASM_VERSION_OPTION, loadPolicies, parseAsmVersion, STRICT_OPTION } from './load';
 import { countText, plural, printDiagnostics } from './report';
 
 const ISTIO_APIS = new Map([['v1', IstioApiVersion.V1], ['v1beta1', IstioApiVersion.V1BETA1]]);
@@ -16,7 +16,7 @@ const ISTIO_APIS = new Map([['v1', IstioApiVersion.V1], ['v1beta1', IstioApiVers
 export const renderCommand: Command = {
   name: 'render',
   summary: 'Write the policies with every gateway port allocated (and the Istio objects)',
-  synopsis: 'render [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] FILE...',
+  synopsis: 'render [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...',
   description: [
     'Checks the policies like lint, then writes one multi-document YAML stream to standard output:',
     "every ASMEgressTrafficPolicy with all gateway ports filled in by the library's allocator",
@@ -26,7 +26,8 @@ export const renderCommand: Command = {
   options: {
     'istio': { type: 'boolean', description: 'also write the Istio objects of each policy' },
     'istio-api': { type: 'string', valueName: 'v1|v1beta1', description: 'API version of the Istio objects (default: v1); needs --istio' },
-    'asm-version': { type: 'string', valueName: 'VERSION', description: 'ASM version the policies must work on (default: the newest documented, 1.24.6.45)' },
+    'asm-version': ASM_VERSION_OPTION,
+    'strict': STRICT_OPTION,
   },
   run(args, io) {
     const asmVersion = parseAsmVersion(args.values['asm-version'] as string | undefined, 'render');
@@ -36,6 +37,7 @@ export const renderCommand: Command = {
     if (istioApi !== undefined && !istio) throw usageError('--istio-api needs --istio', 'render');
     const settings: EgressSettings = {
       asmVersion,
+      strictGuardrails: args.values.strict === true,
       output: istio ? EgressOutput.ASM_AND_ISTIO : EgressOutput.ASM,
       ...(istioApi !== undefined ? { istio: { apiVersion: ISTIO_APIS.get(istioApi) } } : {}),
     };

@@ -24,6 +24,20 @@ describe('asm-egress lint', () => {
     }
   });
 
+  test('--strict turns the plain-HTTP warning into an error, in lint and render', () => {
+    for (const command of ['lint', 'render']) {
+      const run = runCli([command, '--strict', documentedExample(1)]);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(lines(run.stderr)).toEqual([
+        `test/fixtures/example-1.yaml:23: spec.egressRules[0].to[0].port.protocol: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
+        `asm-egress ${command}: 1 error, 0 warnings in 1 file`,
+      ]);
+    }
+    // An upgraded or encrypted policy passes in strict mode.
+    expect(runCli(['lint', '--strict', documentedExample(2)]).status).toBe(0);
+  });
+
   test('success prints one summary line; objects of other kinds are skipped with a warning', () => {
     const run = runCli(['lint', cliFixture('valid.yaml')]);
     expect(run.status).toBe(0);
