@@ -1,13 +1,5 @@
 import { ExternalService, Guardrail, GuardrailOverride, Protocol } from '../src';
-
-function errorOf(make: () => unknown): string {
-  try {
-    make();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from './util/synth';
 
 describe('ExternalService', () => {
   test('factories set protocol, default port and port name', () => {

@@ -4,21 +4,12 @@ import * as fc from 'fast-check';
 import {
   EgressOutput, EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride,
 } from '../src';
-import { synthError, synthObjects } from './util/synth';
+import { errorOf, synthError, synthObjects } from './util/synth';
 import { parseGuardrailOverrideLines } from '../src/render/guardrail-overrides';
 
 const ANNOTATION = 'egress.cdk8s-asm-egress.io/guardrail-overrides';
 const team = EgressSource.namespace('team-a', { workloadSelector: { app: 'web' } });
 const api = ExternalService.https('api', { hosts: ['api.example.com'] });
-
-function errorOf(make: () => unknown): string {
-  try {
-    make();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
-}
 
 function setup(props: { strictGuardrails?: boolean } = {}) {
   const app = Testing.app();

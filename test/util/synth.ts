@@ -18,6 +18,16 @@ export function synthError(app: App): string {
   throw new Error('expected synthesis to fail, but it succeeded');
 }
 
+/** The message of the error that `make` throws. */
+export function errorOf(make: () => unknown): string {
+  try {
+    make();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
 /** A documented example from test/fixtures. */
 export function fixture(name: string): any {
   return parse(readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8'));
