@@ -1,5 +1,6 @@
 import { GuardrailOverride } from './guardrail';
 import { serviceGuardrailProblems } from './model/guardrails';
+import { canonicalHost } from './model/host-reach';
 import { Problem, problem, throwIfErrors } from './model/problem';
 import { classifyHost, dnsLabelError, HostKind, portError } from './model/syntax';
 import { isSharedProtocol, Protocol } from './protocol';
@@ -99,22 +100,22 @@ export interface TcpServiceOptions extends ExternalServiceOptions {
 export class ExternalService {
   /** A plain-HTTP service, optionally upgraded to HTTPS by the gateway. HTTP services may share a gateway port. */
   public static http(name: string, options: HttpServiceOptions): ExternalService {
-    return new ExternalService(name, Protocol.HTTP, options.port ?? 80, options, options.httpsUpgrade);
+    return new ExternalService(name, Protocol.HTTP, options?.port ?? 80, options, options?.httpsUpgrade);
   }
 
   /** An HTTPS service: the application speaks TLS, which passes through the gateway on a port of its own. */
   public static https(name: string, options: TlsServiceOptions): ExternalService {
-    return new ExternalService(name, Protocol.HTTPS, options.port ?? 443, options);
+    return new ExternalService(name, Protocol.HTTPS, options?.port ?? 443, options);
   }
 
   /** A TLS service other than HTTPS: passes through the gateway on a port of its own. */
   public static tls(name: string, options: TlsServiceOptions): ExternalService {
-    return new ExternalService(name, Protocol.TLS, options.port ?? 443, options);
+    return new ExternalService(name, Protocol.TLS, options?.port ?? 443, options);
   }
 
   /** A TCP service (ASM 1.24.6.45 or later): a port of its own on the gateway. Hosts may be IP addresses. */
   public static tcp(name: string, options: TcpServiceOptions): ExternalService {
-    return new ExternalService(name, Protocol.TCP, options.port, options);
+    return new ExternalService(name, Protocol.TCP, options?.port, options);
   }
 
   /** Name of the service, unique within a policy. */
@@ -137,17 +138,19 @@ export class ExternalService {
   private readonly hostKinds: HostKind[];
   private destinationKey?: string;
 
-  private constructor(name: string, protocol: Protocol, port: number, options: ExternalServiceOptions, upgrade?: HttpsUpgrade) {
+  private constructor(name: string, protocol: Protocol, port: number | undefined, given: ExternalServiceOptions | undefined, upgrade?: HttpsUpgrade) {
+    // Untyped callers (JavaScript) may leave out the options: every missing field is then reported.
+    const options: ExternalServiceOptions = given ?? { hosts: [] };
     this.name = name;
     this.protocol = protocol;
-    this.port = port;
+    this.port = port as number;
     this.portName = options.portName ?? protocol.toLowerCase();
     this.gatewayPort = options.gatewayPort;
     this.httpsUpgradePort = upgrade ? upgrade.port ?? 443 : undefined;
     this.httpsUpgradeVerification = upgrade ? upgrade.serverVerification ?? ServerVerification.systemCertificates() : undefined;
-    this._hosts = [...(options.hosts ?? [])];
+    this._hosts = Array.isArray(options.hosts) ? [...options.hosts] : [];
     this._guardrailOverrides = [...(options.guardrailOverrides ?? [])];
-    const { problems, kinds } = this.check(upgrade);
+    const { problems, kinds } = this.check(options.hosts, upgrade);
     this.hostKinds = kinds;
     throwIfErrors(`ExternalService '${name}'`, problems);
   }
@@ -198,7 +201,7 @@ export class ExternalService {
   }
 
   /** Everything wrong with the input on its own, every problem at once. */
-  private check(upgrade?: HttpsUpgrade): { problems: Problem[]; kinds: HostKind[] } {
+  private check(hosts: unknown, upgrade?: HttpsUpgrade): { problems: Problem[]; kinds: HostKind[] } {
     const problems: Problem[] = [];
     const add = (field: string, message: string | undefined) => message && problems.push(problem(field, message));
     add('name', dnsLabelError(this.name));
@@ -207,13 +210,20 @@ export class ExternalService {
     if (this.gatewayPort !== undefined) add('byEgressGateway.port', portError(this.gatewayPort));
     if (upgrade) add('httpsUpgrade.port', portError(this.httpsUpgradePort));
 
-    if (this._hosts.length === 0) add('hosts', 'at least one host is required');
+    if (!Array.isArray(hosts)) add('hosts', hosts === undefined ? 'at least one host is required' : 'must be a list of host names');
+    else if (this._hosts.length === 0) add('hosts', 'at least one host is required');
+    const notText = this._hosts.findIndex((h) => typeof h !== 'string');
+    if (notText >= 0) {
+      add(`hosts[${notText}]`, `must be a string, not ${typeof this._hosts[notText]}`);
+      return { problems, kinds: [] };
+    }
     if (this._hosts.length > MAX_HOSTS) add('hosts', `${this._hosts.length} hosts given; at most ${MAX_HOSTS} are allowed`);
     const kinds: HostKind[] = [];
     const seen = new Set<string>();
     this._hosts.forEach((host, i) => {
-      if (seen.has(host)) add(`hosts[${i}]`, `'${host}' is listed twice`);
-      seen.add(host);
+      const canonical = canonicalHost(host);
+      if (seen.has(canonical)) add(`hosts[${i}]`, `'${host}' is listed twice`);
+      seen.add(canonical);
       const result = classifyHost(host);
       if ('error' in result) {
         add(`hosts[${i}]`, result.error);

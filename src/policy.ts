@@ -142,6 +142,10 @@ export class EgressTrafficPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: EgressTrafficPolicyProps) {
     super(scope, id);
+    if (typeof props?.gateway !== 'string') {
+      // Only reachable from JavaScript or other jsii languages, where the type is not checked.
+      throw new Error(`EgressTrafficPolicy ${this.node.path} is invalid:\n  gateway: is required (the name of the egress gateway)`);
+    }
     this.registry = EgressRegistry.of(this);
     const settings = this.registry.settings;
     this.gateway = props.gateway;
@@ -180,7 +184,13 @@ export class EgressTrafficPolicy extends Construct {
    */
   public addRule(name?: string): EgressRule {
     this.ruleCount++;
-    return new EgressRule(this, name ?? `Rule${this.ruleCount}`, { name });
+    let id = name ?? `Rule${this.ruleCount}`;
+    if (name !== undefined && this.node.tryFindChild(name)) {
+      throw new Error(`EgressTrafficPolicy ${this.node.path}: addRule('${name}'): the policy already has a rule with this name (or id)`);
+    }
+    // An unnamed rule takes the next free id, even when a named rule took `RuleN`.
+    while (this.node.tryFindChild(id)) id = `Rule${++this.ruleCount}`;
+    return new EgressRule(this, id, { name });
   }
 
   /**

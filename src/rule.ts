@@ -69,6 +69,7 @@ export class EgressRule extends Construct {
 
   /** Adds sources of traffic (request initiators). */
   public from(...sources: EgressSource[]): EgressRule {
+    this.checkArguments('from', 'EgressSource', sources, (s) => s instanceof EgressSource);
     this._sources.push(...sources);
     this.registry._changed();
     return this;
@@ -76,9 +77,18 @@ export class EgressRule extends Construct {
 
   /** Adds external services that the sources may reach. */
   public to(...services: ExternalService[]): EgressRule {
+    this.checkArguments('to', 'ExternalService', services, (s) => s instanceof ExternalService);
     this._services.push(...services);
     this.registry._changed();
     return this;
+  }
+
+  /** Untyped callers (JavaScript) can pass anything: say so here rather than fail at synthesis. */
+  private checkArguments(method: string, type: string, values: unknown[], valid: (value: unknown) => boolean): void {
+    const bad = values.findIndex((v) => !valid(v));
+    if (bad >= 0) {
+      throw new Error(`EgressRule ${this.node.path}: ${method}() takes ${type} values; argument ${bad + 1} is ${values[bad] === null ? 'null' : typeof values[bad]}`);
+    }
   }
 
   /** The sources of this rule (a copy). */

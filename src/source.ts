@@ -96,9 +96,10 @@ export class EgressSource {
   public _resolve(): ResolvedSource {
     const input = this.resolver();
     const problems: Problem[] = [...(input.problems ?? [])];
-    if (input.namespace !== undefined && input.meshWide === undefined) {
-      const nsError = dnsLabelError(input.namespace);
-      if (nsError) problems.push(problem('namespace', nsError));
+    if (input.meshWide === undefined) {
+      // A workload without a namespace has said so already, in its own words.
+      const nsError = input.namespace === undefined ? 'is required' : dnsLabelError(input.namespace);
+      if (nsError && !problems.some((p) => p.field === 'namespace')) problems.push(problem('namespace', nsError));
     }
     for (const { key, message } of labelErrors(input.labels ?? {})) {
       problems.push(problem(`workloadSelector.${key}`, message));

@@ -56,6 +56,22 @@ describe('ExternalService', () => {
     expect(error).toMatch(message);
   });
 
+  test('compares IPv6 hosts in one spelling, and refuses zone indexes', () => {
+    expect(errorOf(() => ExternalService.tcp('v6', { hosts: ['2001:db8::1', '2001:DB8:0::1'], port: 5432 })))
+      .toMatch(/hosts\[1\]: '2001:DB8:0::1' is listed twice/);
+    expect(errorOf(() => ExternalService.tcp('v6', { hosts: ['fe80::1%eth0'], port: 5432 })))
+      .toMatch(/hosts\[0\]: 'fe80::1%eth0' has a zone index \('%'\), which only has a meaning on one machine/);
+  });
+
+  test('untyped (JavaScript) input is reported field by field, not as a TypeError', () => {
+    const untyped = ExternalService as any;
+    expect(errorOf(() => untyped.https('web', undefined))).toMatch(/^ExternalService 'web' is invalid:\n {2}hosts: at least one host is required$/);
+    expect(errorOf(() => untyped.https('web', { hosts: 'example.com' }))).toMatch(/hosts: must be a list of host names/);
+    expect(errorOf(() => untyped.https('web', { hosts: ['example.com', 443] }))).toMatch(/hosts\[1\]: must be a string, not number/);
+    expect(errorOf(() => untyped.tcp('db', { hosts: ['db.example.com'] }))).toMatch(/port.number: undefined is not a port number/);
+    expect(errorOf(() => untyped.https(undefined, { hosts: ['example.com'] }))).toMatch(/name: must be a string, not undefined/);
+  });
+
   test('reports every problem of one service at once', () => {
     const error = errorOf(() => ExternalService.tcp('Bad', { hosts: ['*', 'x'], port: 0 }));
     expect(error.split('\n').slice(1)).toEqual([

@@ -177,6 +177,36 @@ describe('EgressSource.namespace', () => {
   });
 });
 
+describe('odd input', () => {
+  test('the same service or source twice in one rule is an error, not a doubled CRD entry', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r')
+      .from(team, EgressSource.namespace('team-b', { workloadSelector: { app: 'x' } }), EgressSource.namespace('team-b', { workloadSelector: { app: 'x' } }))
+      .to(web, api, ExternalService.http('web', { hosts: ['www.example.com'] }));
+    const error = synthError(app);
+    expect(error).toMatch(/\[platform\/Egress\/r\] from\[2\]: the same source as from\[1\] \(namespace 'team-b' with labels \[\["app","x"\]\]\); list each source once/);
+    expect(error).toMatch(/\[platform\/Egress\/r\] to\[2\]: 'web' is already in this rule \(to\[0\]\); list each service once/);
+  });
+
+  test('unnamed rules never collide with named ones; a repeated name is a clear error', () => {
+    const { chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    policy.addRule('Rule2');
+    expect([policy.addRule().node.id, policy.addRule().node.id]).toEqual(['Rule3', 'Rule4']);
+    expect(() => policy.addRule('Rule2')).toThrow(/EgressTrafficPolicy platform\/Egress: addRule\('Rule2'\): the policy already has a rule with this name/);
+  });
+
+  test('untyped (JavaScript) input is reported with the construct path, not as a TypeError', () => {
+    const { chart } = setup();
+    expect(() => new EgressTrafficPolicy(chart, 'NoGateway', {} as any)).toThrow(
+      /^EgressTrafficPolicy platform\/NoGateway is invalid:\n {2}gateway: is required/);
+    const rule = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r');
+    expect(() => rule.from(team, undefined as any)).toThrow(/EgressRule platform\/Egress\/r: from\(\) takes EgressSource values; argument 2 is undefined/);
+    expect(() => rule.to(null as any)).toThrow(/EgressRule platform\/Egress\/r: to\(\) takes ExternalService values; argument 1 is null/);
+    expect(() => EgressSource.namespace(undefined as any)).toThrow(/EgressSource 'undefined' is invalid:\n {2}namespace: is required/);
+  });
+});
+
 describe('rules checked against the whole App', () => {
   test('a rule without sources or destinations', () => {
     const { app, chart } = setup();

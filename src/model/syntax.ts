@@ -7,6 +7,7 @@ const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** A DNS-1123 label: namespaces, Service and gateway names, external-service names. @internal */
 export function dnsLabelError(value: string): string | undefined {
+  if (typeof value !== 'string') return `must be a string, not ${value === null ? 'null' : typeof value}`;
   if (value.length === 0) return 'must not be empty';
   if (value.length > 63) return `'${value}' is longer than 63 characters`;
   if (!DNS_LABEL.test(value)) {
@@ -17,6 +18,7 @@ export function dnsLabelError(value: string): string | undefined {
 
 /** A DNS-1123 subdomain: object names. @internal */
 export function dnsSubdomainError(value: string): string | undefined {
+  if (typeof value !== 'string') return `must be a string, not ${value === null ? 'null' : typeof value}`;
   if (value.length === 0) return 'must not be empty';
   if (value.length > 253) return `'${value}' is longer than 253 characters`;
   if (!value.split('.').every((label) => DNS_LABEL.test(label))) {
@@ -66,6 +68,7 @@ export type HostKind = 'dns' | 'wildcard' | 'ipv4' | 'ipv6';
 export function classifyHost(host: string): { kind: HostKind } | { error: string } {
   if (host.length === 0) return { error: 'a host must not be empty' };
   if (host === '*') return { error: "a bare '*' matches every host and is not allowed" };
+  if (host.includes('%')) return { error: `'${host}' has a zone index ('%'), which only has a meaning on one machine` };
   const ip = isIP(host);
   if (ip === 4) return { kind: 'ipv4' };
   if (ip === 6) return { kind: 'ipv6' };

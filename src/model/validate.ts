@@ -44,8 +44,15 @@ function validatePolicy(policy: PolicyModel): Problem[] {
   for (const rule of policy.rules) {
     if (rule.sources.length === 0) at(rule.path, 'from', 'the rule has no source: add one with from()');
     if (rule.services.length === 0) at(rule.path, 'to', 'the rule has no destination: add one with to()');
+    // The same entry twice in one rule would be written twice into the CRD.
+    rule.sources.forEach((source, i) => {
+      const first = rule.sources.findIndex((s) => s.namespace === source.namespace && labelsText(s.labels) === labelsText(source.labels));
+      if (first < i) at(rule.path, `from[${i}]`, `the same source as from[${first}] (namespace '${source.namespace}'${source.labels ? ` with labels ${labelsText(source.labels)}` : ''}); list each source once`);
+    });
     rule.services.forEach((service, i) => {
       const field = `to[${i}]`;
+      const twice = rule.services.findIndex((s) => s._sameDefinitionAs(service));
+      if (twice < i) at(rule.path, field, `'${service.name}' is already in this rule (to[${twice}]); list each service once`);
       if (service.protocol === Protocol.TCP && !policy.asmVersion.supportsTcp) {
         at(rule.path, `${field}.port.protocol`,
           `'${service.name}' is a TCP service; ASM supports TCP from version ${AsmVersion.V1_24_6_45}, this policy targets ${policy.asmVersion}`);
@@ -74,6 +81,7 @@ function protocolConflicts(policies: PolicyModel[]): Problem[] {
     for (const rule of policy.rules) {
       rule.services.forEach((service, i) => {
         service.hosts.forEach((host, h) => {
+          // Only TCP services have IP hosts, so address spellings cannot hide a protocol conflict.
           const key = `${host}:${service.port}`;
           const first = seen.get(key);
           if (!first) {
@@ -91,4 +99,8 @@ function protocolConflicts(policies: PolicyModel[]): Problem[] {
     }
   }
   return problems;
+}
+
+function labelsText(labels: Record<string, string> | undefined): string {
+  return JSON.stringify(Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
