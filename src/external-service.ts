@@ -9,7 +9,16 @@ import { ServerVerification } from './server-verification';
 /** Most hosts one external service may list (a limit of the CRD). */
 const MAX_HOSTS = 50;
 
-/** Options common to every kind of external service. */
+/**
+ * Options common to every kind of external service.
+ *
+ * @example
+ * ExternalService.https('payments-api', {
+ *   hosts: ['api.payments.example.com'],
+ *   portName: 'https-payments',
+ *   gatewayPort: 10443,
+ * });
+ */
 export interface ExternalServiceOptions {
   /**
    * Domain names (or, for TCP, IP addresses) of the service. All of them must point to the same
@@ -39,7 +48,12 @@ export interface ExternalServiceOptions {
   readonly guardrailOverrides?: GuardrailOverride[];
 }
 
-/** Options of an HTTP service. */
+/**
+ * Options of an HTTP service.
+ *
+ * @example
+ * ExternalService.http('httpbin', { hosts: ['httpbin.org'], port: 80, httpsUpgrade: { port: 443 } });
+ */
 export interface HttpServiceOptions extends ExternalServiceOptions {
   /**
    * Port of the external service.
@@ -54,7 +68,15 @@ export interface HttpServiceOptions extends ExternalServiceOptions {
   readonly httpsUpgrade?: HttpsUpgrade;
 }
 
-/** HTTP requests upgraded to HTTPS by the egress gateway. */
+/**
+ * HTTP requests upgraded to HTTPS by the egress gateway.
+ *
+ * @example
+ * ExternalService.http('httpbin', {
+ *   hosts: ['httpbin.org'],
+ *   httpsUpgrade: { port: 443, serverVerification: ServerVerification.caCertificates('/etc/certs/httpbin-ca.pem') },
+ * });
+ */
 export interface HttpsUpgrade {
   /**
    * The HTTPS port of the external service.
@@ -70,7 +92,12 @@ export interface HttpsUpgrade {
   readonly serverVerification?: ServerVerification;
 }
 
-/** Options of an HTTPS or TLS service, whose encryption the application does itself. */
+/**
+ * Options of an HTTPS or TLS service, whose encryption the application does itself.
+ *
+ * @example
+ * ExternalService.tls('broker', { hosts: ['mq.example.com'], port: 5671, portName: 'amqps' });
+ */
 export interface TlsServiceOptions extends ExternalServiceOptions {
   /**
    * Port of the external service.
@@ -79,7 +106,12 @@ export interface TlsServiceOptions extends ExternalServiceOptions {
   readonly port?: number;
 }
 
-/** Options of a TCP service. */
+/**
+ * Options of a TCP service.
+ *
+ * @example
+ * ExternalService.tcp('postgres', { hosts: ['db.example.com'], port: 5432 });
+ */
 export interface TcpServiceOptions extends ExternalServiceOptions {
   /** Port of the external service. */
   readonly port: number;

@@ -4,6 +4,11 @@ import type { PortAssignmentModel } from './model/model';
  * A port that the egress gateway's Service must expose, in the shape of a Kubernetes ServicePort
  * (and of the `service.ports` values of Istio's gateway Helm chart, and of ASM's
  * `IstioGateway.spec.ports`). Every gateway port in use needs one, or traffic to it fails (404 NR).
+ *
+ * @example
+ * // The ports to expose on the egress gateway's Service (e.g. in the gateway chart's Helm values):
+ * const ports = EgressRegistry.of(app).gatewayServicePorts('egressgateway-a');
+ * const values = { service: { ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort })) } };
  */
 export interface GatewayServicePort {
   /** Port name: `https-<port>` for HTTP services (HTTP inside mutual TLS), `tls-<port>` for the others. */

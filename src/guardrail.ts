@@ -60,6 +60,13 @@ export class Guardrail {
  * An explicit exception to a guardrail, with the reason for it. Pass it in the options of the
  * service (or, for `Guardrail.MESH_WIDE_SOURCE`, the source) that needs it. An override that the
  * service or source does not need is an error, so that the listed exceptions stay true.
+ *
+ * @example
+ * ExternalService.tcp('billing-db', {
+ *   hosts: ['10.20.0.15'],
+ *   port: 5432,
+ *   guardrailOverrides: [GuardrailOverride.allow(Guardrail.PRIVATE_ADDRESS, 'billing DB in the peered VPC, INFRA-412')],
+ * });
  */
 export class GuardrailOverride {
   /**

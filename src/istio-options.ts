@@ -1,7 +1,15 @@
 import { Problem, problem } from './model/problem';
 import { dnsLabelError, dnsSubdomainError, labelErrors } from './model/syntax';
 
-/** API versions of the emitted Istio objects. */
+/**
+ * API versions of the emitted Istio objects.
+ *
+ * @example
+ * EgressRegistry.of(app).configure({
+ *   output: EgressOutput.ISTIO,
+ *   istio: { apiVersion: IstioApiVersion.V1BETA1 }, // for Istio releases before 1.22
+ * });
+ */
 export enum IstioApiVersion {
   /** `networking.istio.io/v1` and `security.istio.io/v1`: Istio 1.22 or later (and ASM 1.22 or later). */
   V1 = 'v1',

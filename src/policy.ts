@@ -19,7 +19,17 @@ import { EgressOutput, includesAsm } from './settings';
 /** The namespace ASM's convention puts egress policies in. */
 const POLICY_NAMESPACE = 'istio-egress';
 
-/** Properties of an `EgressTrafficPolicy`. */
+/**
+ * Properties of an `EgressTrafficPolicy`.
+ *
+ * @example
+ * new EgressTrafficPolicy(chart, 'Egress', {
+ *   gateway: 'egressgateway-a',
+ *   asmVersion: AsmVersion.of('1.22.6.28'),
+ *   portRange: PortRange.between(20000, 20999),
+ *   excludedPorts: [20021],
+ * });
+ */
 export interface EgressTrafficPolicyProps {
   /** Name of the egress gateway that this policy controls. */
   readonly gateway: string;

@@ -4,6 +4,10 @@
  * It decides how the egress gateway can route the traffic: HTTP is routed by its Host header, so
  * HTTP services may share a gateway port; HTTPS and TLS pass through encrypted and TCP carries no
  * name at all, so each of those needs a gateway port of its own.
+ *
+ * @example
+ * const service = ExternalService.tcp('postgres', { hosts: ['db.example.com'], port: 5432 });
+ * service.protocol === Protocol.TCP; // true
  */
 export enum Protocol {
   /** Plain HTTP from the application; the gateway may upgrade it to HTTPS (TLS origination). */

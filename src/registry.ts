@@ -15,7 +15,14 @@ import { EgressSettings } from './settings';
 /** The id of the registry under the App. */
 const REGISTRY_ID = 'AsmEgressRegistry';
 
-/** One gateway port in use, and what uses it. */
+/**
+ * One gateway port in use, and what uses it.
+ *
+ * @example
+ * for (const a of EgressRegistry.of(app).portAssignments) {
+ *   console.log(`${a.gateway}:${a.port} ${a.shared ? 'shared HTTP' : 'dedicated'} ${a.services.join(', ')}`);
+ * }
+ */
 export interface GatewayPortAssignment {
   /** The egress gateway. */
   readonly gateway: string;

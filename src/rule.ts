@@ -4,7 +4,14 @@ import { dnsLabelError } from './model/syntax';
 import { EgressRegistry } from './registry';
 import { EgressSource } from './source';
 
-/** Properties of an `EgressRule`. */
+/**
+ * Properties of an `EgressRule`.
+ *
+ * @example
+ * new EgressRule(teamChart, 'Payments', { gateway: 'egressgateway-a', name: 'payments' })
+ *   .from(EgressSource.namespace('payments'))
+ *   .to(ExternalService.https('stripe', { hosts: ['api.stripe.com'] }));
+ */
 export interface EgressRuleProps {
   /**
    * Name of the rule, as written in the CRD.

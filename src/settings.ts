@@ -1,7 +1,12 @@
 import type { AsmVersion } from './asm-version';
 import type { IstioOptions } from './istio-options';
 
-/** What a policy synthesises. */
+/**
+ * What a policy synthesises.
+ *
+ * @example
+ * new EgressTrafficPolicy(chart, 'Egress', { gateway: 'egressgateway-a', output: EgressOutput.ASM_AND_ISTIO });
+ */
 export enum EgressOutput {
   /** The `ASMEgressTrafficPolicy` only (ASM generates the Istio objects from it). */
   ASM = 'ASM',
@@ -11,7 +16,18 @@ export enum EgressOutput {
   ASM_AND_ISTIO = 'ASM_AND_ISTIO',
 }
 
-/** Settings for every policy of an App; each policy may override them. */
+/**
+ * Settings for every policy of an App; each policy may override them.
+ *
+ * @example
+ * const app = new App();
+ * EgressRegistry.of(app).configure({
+ *   asmVersion: AsmVersion.of('1.22.6.28'),
+ *   output: EgressOutput.ASM,
+ *   portLockFile: 'egress-ports.lock.json',
+ *   portLockFrozen: process.env.CI === 'true',
+ * });
+ */
 export interface EgressSettings {
   /**
    * What policies synthesise.

@@ -4,7 +4,12 @@ import { sourceGuardrailProblems } from './model/guardrails';
 import { Problem, problem, throwIfErrors } from './model/problem';
 import { dnsLabelError, labelErrors } from './model/syntax';
 
-/** Options of a namespace source. */
+/**
+ * Options of a namespace source.
+ *
+ * @example
+ * EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' }, serviceAccountName: 'sleep-a' });
+ */
 export interface EgressSourceOptions {
   /**
    * Labels that select the source workloads within the namespace (ASM `workloadSelector`).
@@ -27,7 +32,14 @@ export interface EgressSourceOptions {
   readonly guardrailOverrides?: GuardrailOverride[];
 }
 
-/** Options of a workload source. */
+/**
+ * Options of a workload source.
+ *
+ * @example
+ * EgressSource.fromWorkload(collector, {
+ *   guardrailOverrides: [GuardrailOverride.allow(Guardrail.MESH_WIDE_SOURCE, 'telemetry agents run in every namespace')],
+ * });
+ */
 export interface WorkloadSourceOptions {
   /**
    * Exceptions to the source guardrail (`Guardrail.MESH_WIDE_SOURCE`, for a pod selector with an
