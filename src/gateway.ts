@@ -1,3 +1,4 @@
+import { DEFAULT_PORT_RANGE } from './allocation/port-allocator';
 import { portError } from './model/syntax';
 
 /** Who decides the egress-gateway ports of a policy's services. */
@@ -22,7 +23,7 @@ export enum GatewayPortAllocation {
  */
 export class PortRange {
   /** ASM's own default range, 10000 to 20000. */
-  public static readonly DEFAULT = new PortRange(10000, 20000);
+  public static readonly DEFAULT = new PortRange(DEFAULT_PORT_RANGE.min, DEFAULT_PORT_RANGE.max);
 
   /** The ports from `min` to `max`, both included. */
   public static between(min: number, max: number): PortRange {

@@ -44,8 +44,13 @@ export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Re
       problems.push({ path: policy.path, field: 'portRange', message, severity: 'warning' });
     }
     for (const p of result.problems) {
-      const at = p.owners.map((o) => where.get(o)).find((w) => w !== undefined);
-      problems.push({ path: at?.path ?? policy.path, field: at?.field ?? 'portRange', message: p.message, severity: 'error' });
+      // A problem of each owner on its own (a destination left without a port) goes to every rule
+      // field concerned (owners are distinct, one field each); a conflict, whose message names
+      // every party, to the first.
+      const found = p.owners.map((o) => where.get(o)).filter((w): w is { path: string; field: string } => w !== undefined);
+      const at = p.atEachOwner ? found : found.slice(0, 1);
+      if (at.length === 0) at.push({ path: policy.path, field: 'portRange' });
+      for (const { path, field } of at) problems.push({ path, field, message: p.message, severity: 'error' });
     }
     allocated[policy.gateway] = result.allocated;
 

@@ -20,7 +20,10 @@
  * loads (see the tests).
  *
  * Internal module (not exported from the package index), hence the free use of Map and unions.
+ * Construct-free: it depends on nothing but the syntax checks of the model.
  */
+
+import { portError } from '../model/syntax';
 
 /** Inclusive bounds of the ports the allocator may hand out. */
 export interface PortRange {
@@ -28,7 +31,7 @@ export interface PortRange {
   readonly max: number;
 }
 
-/** ASM's default range for gateway ports. */
+/** ASM's default range for gateway ports; `PortRange.DEFAULT` of the public API is built from it. */
 export const DEFAULT_PORT_RANGE: PortRange = { min: 10000, max: 20000 };
 
 /** The lock/allocated key under which the shared HTTP port is recorded. */
@@ -62,6 +65,12 @@ export interface AllocationProblem {
   readonly message: string;
   /** The `owner` strings of the requests concerned, exactly as given, sorted and without duplicates. */
   readonly owners: string[];
+  /**
+   * True when the problem concerns each owner on its own (each got no port because of it, and the
+   * message names the destination rather than the owners): report it at every owner. Otherwise
+   * (a conflict between owners, all named in the message) report it once.
+   */
+  readonly atEachOwner?: boolean;
 }
 
 export interface PortAllocation {
@@ -74,8 +83,6 @@ export interface PortAllocation {
   readonly warnings: string[];
 }
 
-const MIN_PORT = 1;
-const MAX_PORT = 65535;
 /** How many owners a message spells out per destination before summarising. */
 const MAX_OWNERS_IN_MESSAGE = 5;
 
@@ -107,8 +114,9 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
     if (isValidPort(p)) excluded.add(p); else badExcluded.push(p);
   }
   if (badExcluded.length > 0) {
+    const bad = sortLoose([...new Set(badExcluded)]);
     problems.push({
-      message: `${where}: excludedPorts contains ${formatList(sortLoose(badExcluded).map(String))}, which ${badExcluded.length === 1 ? 'is not a valid port' : 'are not valid ports'} (ports are integers ${MIN_PORT}-${MAX_PORT}).`,
+      message: `${where}: excludedPorts has ${bad.length === 1 ? 'an invalid entry' : `${bad.length} invalid entries`}: ${bad.map((p) => portError(p)).join('; ')}.`,
       owners: [],
     });
   }
@@ -132,7 +140,7 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
   for (const p of sortLoose([...invalidExplicit.keys()])) {
     const owners = ownersOf(requests, invalidExplicit.get(p)!);
     problems.push({
-      message: `${where}: explicit port ${p} of ${formatOwners(owners)} is not a valid port (ports are integers ${MIN_PORT}-${MAX_PORT}).`,
+      message: `${where}: explicit port ${p} of ${formatOwners(owners)} is invalid: ${portError(p)}.`,
       owners,
     });
   }
@@ -159,9 +167,9 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
     const dedicated = idx.some((i) => !requests[i].shared);
     if (dedicated && byKey.size > 1) {
       const parties = [...byKey.keys()].sort(byString).map((key) => ({ key, owners: ownersOf(requests, byKey.get(key)!) }));
-      const described = parties.map((party) => `${formatOwners(party.owners)} (destination ${party.key})`);
+      const described = parties.map((party) => `${formatOwners(party.owners)} for ${describeDestination(party.key)}`);
       const claim = parties.length === 2
-        ? `both ${described[0]} and ${described[1]}`
+        ? `${described[0]} and by ${described[1]}`
         : `${parties.length} different destinations: ${described.join('; ')}`;
       problems.push({
         message: `${where}: explicit port ${p} is claimed by ${claim}, but a TCP or HTTPS/TLS destination needs a gateway port of its own. `
@@ -204,11 +212,13 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
 
   const range = space.range ?? DEFAULT_PORT_RANGE;
   const rangeText = `${range.min}-${range.max}`;
-  if (!(isValidPort(range.min) && isValidPort(range.max) && range.min <= range.max)) {
+  const rangeErrors = [portError(range.min), portError(range.max)].filter((m): m is string => m !== undefined);
+  if (rangeErrors.length === 0 && range.min > range.max) rangeErrors.push('the lowest port is above the highest');
+  if (rangeErrors.length > 0) {
     const owners = ownersOf(requests, keys.flatMap((k) => requestsOfKey.get(k)!));
     problems.push({
-      message: `${where}: port range ${rangeText} is invalid (min and max must be integers ${MIN_PORT}-${MAX_PORT} with min <= max)`
-        + (keys.length > 0 ? `; ${keys.length} destination key(s) could not get a port.` : '.'),
+      message: `${where}: port range ${rangeText} is invalid: ${rangeErrors.join('; ')}`
+        + (keys.length > 0 ? `, so ${keys.length} port(s) could not be allocated.` : '.'),
       owners,
     });
     return finish();
@@ -241,7 +251,7 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
     } else if (explicitOwners.has(p)) {
       why = `it is now claimed explicitly by ${formatOwners(ownersOf(requests, explicitOwners.get(p)!))}`;
     } else if (pinnedBy.has(p)) {
-      why = `the lock also gives it to '${pinnedBy.get(p)}'`;
+      why = `the lock also gives it to ${describeDestination(pinnedBy.get(p)!)}`;
     }
     if (why !== undefined) {
       displaced.push({ key, port: p, why });
@@ -264,19 +274,20 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
     take(slots, slot);
     allocated.set(h.key, slots.min + slot);
   }
-  if (unallocated.length > 0) {
-    unallocated.sort(byString);
-    const owners = ownersOf(requests, unallocated.flatMap((k) => requestsOfKey.get(k)!));
+  // One problem per destination left without a port, reported at each of its owners: every rule
+  // field that got no port says which destination it is and why.
+  for (const key of unallocated.sort(byString)) {
+    const lost = key === SHARED_HTTP_KEY ? `${describeDestination(key)} could not be allocated` : `${describeDestination(key)} got no port`;
     problems.push({
-      message: `${where}: port range ${rangeText} is exhausted: ${freeInRange} port(s) are free there (besides excluded and explicit ports) `
-        + `but ${keys.length} destination key(s) need one, so ${formatList(unallocated.map((k) => `'${k}'`))} got no port. `
-        + 'Widen the range, free some ports, or give some destinations explicit ports outside the range.',
-      owners,
+      message: `${where}: port range ${rangeText} is exhausted, so ${lost}: ${freeInRange} port(s) are free there (besides excluded and explicit ports) `
+        + `but ${keys.length} are needed. Widen the range, free some ports, or give some destinations explicit ports outside the range.`,
+      owners: ownersOf(requests, requestsOfKey.get(key)!),
+      atEachOwner: true,
     });
   }
   for (const d of displaced) {
     const now = allocated.get(d.key);
-    warnings.push(`${where}: the locked port ${d.port} of '${d.key}' cannot be kept because ${d.why}; `
+    warnings.push(`${where}: the port ${d.port} locked for ${describeDestination(d.key)} cannot be kept because ${d.why}; `
       + (now !== undefined ? `it moves to port ${now}, and connections through the old port will break.` : 'it gets no port.'));
   }
   return finish();
@@ -404,8 +415,25 @@ function probe(slots: Slots, h: KeyHashes): number {
   return next < size ? next : nextFree(slots, 0);
 }
 
+/**
+ * A destination key in user terms, for messages only (keys themselves never change: lock files
+ * store them): `TLS|a.example.com|443` is `a.example.com:443 (TLS)`, `TLS|a.com,b.com|443` is
+ * `a.com, b.com:443 (TLS)`, an IPv6 host is bracketed (`[2001:db8::1]:5432 (TCP)`), and
+ * {@link SHARED_HTTP_KEY} is `the shared HTTP port`. A key not of the form `class|hosts|port`
+ * is quoted as it is.
+ */
+export function describeDestination(key: string): string {
+  if (key === SHARED_HTTP_KEY) return 'the shared HTTP port';
+  const parts = key.split('|');
+  if (parts.length !== 3 || parts.some((part) => part === '')) return `'${key}'`;
+  const [cls, hosts, port] = parts;
+  const shown = hosts.split(',').map((host) => (host.includes(':') ? `[${host}]` : host));
+  return `${shown.join(', ')}:${port} (${cls})`;
+}
+
+/** The allocator's one port check: the model's, so that ports mean the same everywhere. */
 function isValidPort(p: unknown): p is number {
-  return typeof p === 'number' && Number.isInteger(p) && p >= MIN_PORT && p <= MAX_PORT;
+  return portError(p) === undefined;
 }
 
 function push<K>(map: Map<K, number[]>, key: K, value: number): void {

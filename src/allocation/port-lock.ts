@@ -19,6 +19,8 @@
  * Internal module (not exported from the package index).
  */
 
+import { portError } from '../model/syntax';
+
 /** The lock file content: per gateway, destination key -> port. */
 export interface PortLock {
   readonly version: 1;
@@ -27,9 +29,6 @@ export interface PortLock {
 
 /** The only lock format version this library reads and writes. */
 export const PORT_LOCK_VERSION = 1;
-
-const MIN_PORT = 1;
-const MAX_PORT = 65535;
 
 /**
  * Parses and validates a lock file. Throws an Error whose message names the file and the
@@ -70,8 +69,8 @@ export function parsePortLock(text: string, file: string): PortLock {
     const ports: Record<string, number> = {};
     for (const key of Object.keys(entries).sort(byString)) {
       const port = entries[key];
-      if (typeof port !== 'number' || !Number.isInteger(port) || port < MIN_PORT || port > MAX_PORT) {
-        fail(`field '${gatewayField}[${JSON.stringify(key)}]' must be an integer port ${MIN_PORT}-${MAX_PORT}, got ${describe(port)}.`);
+      if (portError(port) !== undefined) {
+        fail(`field '${gatewayField}[${JSON.stringify(key)}]' must be an integer port 1-65535, got ${describe(port)}.`);
       }
       setOwn(ports, key, port as number);
     }
@@ -102,8 +101,8 @@ export function serializePortLock(lock: PortLock): string {
       lines.push(`    ${JSON.stringify(gateway)}: {`);
       keys.forEach((key, k) => {
         const port = entries[key];
-        if (typeof port !== 'number' || !Number.isInteger(port) || port < MIN_PORT || port > MAX_PORT) {
-          throw new Error(`Cannot write the port lock: gateways[${JSON.stringify(gateway)}][${JSON.stringify(key)}] is ${describe(port)}, not an integer port ${MIN_PORT}-${MAX_PORT}.`);
+        if (portError(port) !== undefined) {
+          throw new Error(`Cannot write the port lock: gateways[${JSON.stringify(gateway)}][${JSON.stringify(key)}] is ${describe(port)}, not an integer port 1-65535.`);
         }
         lines.push(`      ${JSON.stringify(key)}: ${port}${k < keys.length - 1 ? ',' : ''}`);
       });

@@ -46,7 +46,8 @@ function validatePolicy(policy: PolicyModel): Problem[] {
     if (rule.services.length === 0) at(rule.path, 'to', 'the rule has no destination: add one with to()');
     // The same entry twice in one rule would be written twice into the CRD.
     rule.sources.forEach((source, i) => {
-      const first = rule.sources.findIndex((s) => s.namespace === source.namespace && labelsText(s.labels) === labelsText(source.labels));
+      const first = rule.sources.findIndex((s) => s.namespace === source.namespace && labelsText(s.labels) === labelsText(source.labels)
+        && s.serviceAccount === source.serviceAccount);
       if (first < i) at(rule.path, `from[${i}]`, `the same source as from[${first}] (namespace '${source.namespace}'${source.labels ? ` with labels ${labelsText(source.labels)}` : ''}); list each source once`);
     });
     rule.services.forEach((service, i) => {

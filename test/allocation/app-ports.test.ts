@@ -58,17 +58,41 @@ describe('gateway ports across the App', () => {
     const app = Testing.app();
     new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('mine').from(source).to(tls(1, 15000));
     new EgressRule(new Chart(app, 'team'), 'Theirs', { gateway: 'gw' }).from(source).to(tls(2, 15000));
-    const error = synthError(app);
-    expect(error).toMatch(/Gateway 'gw': explicit port 15000 is claimed by both/);
-    expect(error).toContain("platform/Egress/mine to[0] 'tls-1'");
-    expect(error).toContain("team/Theirs to[0] 'tls-2'");
+    // Reported once (at the first owner): the message names both.
+    expect(synthError(app)).toBe([
+      'Validation failed with the following errors:',
+      "  [platform/Egress/mine] to[0].byEgressGateway.port: Gateway 'gw': explicit port 15000 is claimed by \"platform/Egress/mine to[0] 'tls-1'\" "
+      + "for tls-1.example.com:443 (TLS) and by \"team/Theirs to[0] 'tls-2'\" for tls-2.example.com:443 (TLS), "
+      + 'but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.',
+    ].join('\n'));
   });
 
-  test('an exhausted range names the gateway, the range and the counts', () => {
+  test('an exhausted range names the gateway, the range, the counts and the destination', () => {
     const app = Testing.app();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(20000, 20001) })
-      .addRule().from(source).to(tls(1), tls(2), tls(3));
-    expect(synthError(app)).toMatch(/Gateway 'gw': port range 20000-20001 is exhausted: 2 port\(s\) are free there .* but 3 destination key\(s\) need one/);
+      .addRule('r').from(source).to(tls(1), tls(2), tls(3));
+    expect(synthError(app)).toBe([
+      'Validation failed with the following errors:',
+      "  [c/Egress/r] to[1].byEgressGateway.port: Gateway 'gw': port range 20000-20001 is exhausted, so tls-2.example.com:443 (TLS) got no port: "
+      + '2 port(s) are free there (besides excluded and explicit ports) but 3 are needed. '
+      + 'Widen the range, free some ports, or give some destinations explicit ports outside the range.',
+    ].join('\n'));
+  });
+
+  test('an exhausted range is reported at every rule field that got no port, each naming its destination', () => {
+    const app = Testing.app();
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(20000, 20000) })
+      .addRule('r').from(source).to(tls(1), tls(2), tls(3));
+    new EgressRule(new Chart(app, 'team'), 'R', { gateway: 'gw' }).from(source).to(tls(2), tls(3));
+    const exhausted = (n: number) => `Gateway 'gw': port range 20000-20000 is exhausted, so tls-${n}.example.com:443 (TLS) got no port: `
+      + '1 port(s) are free there (besides excluded and explicit ports) but 3 are needed. '
+      + 'Widen the range, free some ports, or give some destinations explicit ports outside the range.';
+    expect(synthError(app)).toBe([
+      'Validation failed with the following errors:',
+      `  [c/Egress/r] to[0].byEgressGateway.port: ${exhausted(1)}`,
+      `  [c/Egress/r] to[1].byEgressGateway.port: ${exhausted(2)}`,
+      `  [team/R] to[0].byEgressGateway.port: ${exhausted(2)}`,
+    ].join('\n'));
   });
 
   test('excluded ports are never allocated, and an explicit excluded port is an error', () => {

@@ -1,7 +1,9 @@
 import * as fc from 'fast-check';
+import { ExternalService, PortRange as PublicPortRange } from '../../src';
 import {
   allocateGatewayPorts,
   DEFAULT_PORT_RANGE,
+  describeDestination,
   fnv1a32,
   GatewayPortSpace,
   PortAllocation,
@@ -45,6 +47,29 @@ describe('fnv1a32', () => {
   });
 });
 
+describe('describeDestination', () => {
+  test('spells a destination key in user terms: hosts, port and protocol class', () => {
+    expect(describeDestination('TLS|a.example.com|443')).toBe('a.example.com:443 (TLS)');
+    expect(describeDestination('TCP|b.example.com|5432')).toBe('b.example.com:5432 (TCP)');
+    expect(describeDestination('TLS|a.example.com,b.example.com|443')).toBe('a.example.com, b.example.com:443 (TLS)');
+    expect(describeDestination('TCP|10.0.0.1,2001:db8::1|5432')).toBe('10.0.0.1, [2001:db8::1]:5432 (TCP)');
+    expect(describeDestination(SHARED_HTTP_KEY)).toBe('the shared HTTP port');
+  });
+
+  test('quotes a key of another form as it is', () => {
+    for (const key of ['k', '__proto__', 'TCP|a.com', 'TCP||443', 'a|b|c|d']) expect(describeDestination(key)).toBe(`'${key}'`);
+  });
+
+  test('reads the keys ExternalService builds (the lock format, unchanged)', () => {
+    const tls = ExternalService.https('tls', { hosts: ['b.example.com', 'a.example.com'] });
+    const tcpService = ExternalService.tcp('db', { hosts: ['db.example.com'], port: 5432 });
+    const upgraded = ExternalService.http('web', { hosts: ['web.example.com'], httpsUpgrade: { port: 443 } });
+    expect([tls, tcpService, upgraded].map((s) => s._destinationKey)).toEqual(['TLS|a.example.com,b.example.com|443', 'TCP|db.example.com|5432', 'HTTP|web.example.com|80']);
+    expect([tls, tcpService, upgraded].map((s) => describeDestination(s._destinationKey)))
+      .toEqual(['a.example.com, b.example.com:443 (TLS)', 'db.example.com:5432 (TCP)', 'web.example.com:80 (HTTP)']);
+  });
+});
+
 describe('allocateGatewayPorts: examples', () => {
   test('the allocation of a given key never changes between versions (hash contract)', () => {
     // Changing these values would move every unlocked port of every user: don't.
@@ -56,6 +81,11 @@ describe('allocateGatewayPorts: examples', () => {
       problems: [],
       warnings: [],
     });
+  });
+
+  test('the default range is the public PortRange.DEFAULT (one source of truth)', () => {
+    expect(DEFAULT_PORT_RANGE).toEqual({ min: 10000, max: 20000 });
+    expect({ min: PublicPortRange.DEFAULT.min, max: PublicPortRange.DEFAULT.max }).toEqual(DEFAULT_PORT_RANGE);
   });
 
   test('dedicated keys get distinct ports in the default range; requests of one key share its port', () => {
@@ -131,7 +161,9 @@ describe('allocateGatewayPorts: examples', () => {
     expect(problem.message).toContain('port 15000');
     expect(problem.message).toContain("App/Chart/Policy/sleep-a: to 'tcp-svc1'");
     expect(problem.message).toContain("App/Chart/Policy/sleep-b: to 'tcp-svc2'");
-    expect(problem.message).toMatch(/claimed by both/);
+    expect(problem.message).toBe(`Gateway '${GW}': explicit port 15000 is claimed by "App/Chart/Policy/sleep-a: to 'tcp-svc1'" for a.com:444 (TCP) `
+      + 'and by "App/Chart/Policy/sleep-b: to \'tcp-svc2\'" for b.com:444 (TCP), but a TCP or HTTPS/TLS destination needs a gateway port of its own. '
+      + 'Give one of them another port, or leave the port out to have one allocated.');
     expect(problem.owners).toEqual(["App/Chart/Policy/sleep-a: to 'tcp-svc1'", "App/Chart/Policy/sleep-b: to 'tcp-svc2'"]);
     expect(result.ports[0]).toBeUndefined();
     expect(result.ports[1]).toBeUndefined();
@@ -146,7 +178,9 @@ describe('allocateGatewayPorts: examples', () => {
     expect(result.problems[0].message).toContain("Gateway 'gw-2'");
     expect(result.problems[0].message).toContain('port 80');
     expect(result.problems[0].message).toContain('"tcp-owner"');
-    expect(result.problems[0].message).toContain('claimed by 3 different destinations: "http-owner" (destination HTTP|web.com|80); "http-owner-2"');
+    expect(result.problems[0].message).toBe("Gateway 'gw-2': explicit port 80 is claimed by 3 different destinations: "
+      + '"http-owner" for web.com:80 (HTTP); "http-owner-2" for web2.com:80 (HTTP); "tcp-owner" for a.com:444 (TCP), '
+      + 'but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.');
     expect(result.problems[0].owners).toEqual(['http-owner', 'http-owner-2', 'tcp-owner']);
     expect(result.ports).toEqual([undefined, undefined, undefined]);
   });
@@ -156,7 +190,8 @@ describe('allocateGatewayPorts: examples', () => {
     const result = allocateGatewayPorts({ gateway: GW }, requests);
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0].owners).toEqual(['a-explicit', 'a-implicit', 'b']);
-    expect(result.problems[0].message).toContain('claimed by both "a-explicit" and "a-implicit" (destination TCP|a.com|444) and "b"');
+    expect(result.problems[0].message).toContain('claimed by "a-explicit" and "a-implicit" for a.com:444 (TCP) and by "b" for b.com:444 (TCP), but');
+    expect(result.problems[0].atEachOwner).toBeUndefined(); // a conflict: reported once, the message names every party
     expect(result.ports).toEqual([undefined, undefined, undefined]);
   });
 
@@ -176,10 +211,8 @@ describe('allocateGatewayPorts: examples', () => {
   test.each([0, -1, 65536, 1.5, NaN, Infinity])('explicit port %p is not a valid port', (port) => {
     const result = allocateGatewayPorts({ gateway: GW }, [tcp('a.com', 'owner-a', port), tcp('b.com', 'owner-b', port)]);
     expect(result.problems).toHaveLength(1);
-    expect(result.problems[0].message).toContain(`Gateway '${GW}'`);
-    expect(result.problems[0].message).toContain(`port ${port}`);
-    expect(result.problems[0].message).toContain('"owner-a" and "owner-b"');
-    expect(result.problems[0].message).toContain('1-65535');
+    expect(result.problems[0].message).toBe(
+      `Gateway '${GW}': explicit port ${port} of "owner-a" and "owner-b" is invalid: ${port} is not a port number (an integer from 1 to 65535).`);
     expect(result.problems[0].owners).toEqual(['owner-a', 'owner-b']);
     expect(result.ports).toEqual([undefined, undefined]);
   });
@@ -191,17 +224,21 @@ describe('allocateGatewayPorts: examples', () => {
   });
 
   test('invalid excluded ports and an invalid range are reported', () => {
-    const bad = allocateGatewayPorts({ gateway: GW, excludedPorts: [0, 70000] }, []);
+    const bad = allocateGatewayPorts({ gateway: GW, excludedPorts: [70000, 0, 15021, 0] }, []);
     expect(bad.problems).toHaveLength(1);
-    expect(bad.problems[0].message).toContain('excludedPorts contains 0 and 70000');
+    expect(bad.problems[0].message).toBe(`Gateway '${GW}': excludedPorts has 2 invalid entries: `
+      + '0 is not a port number (an integer from 1 to 65535); 70000 is not a port number (an integer from 1 to 65535).');
+    expect(allocateGatewayPorts({ gateway: GW, excludedPorts: [1.5] }, []).problems[0].message)
+      .toBe(`Gateway '${GW}': excludedPorts has an invalid entry: 1.5 is not a port number (an integer from 1 to 65535).`);
 
     const requests = [tcp('a.com', 'a'), tcp('b.com', 'b', 80)];
     const result = allocateGatewayPorts({ gateway: GW, range: { min: 20000, max: 10000 } }, requests);
     expect(result.problems).toHaveLength(1);
-    expect(result.problems[0].message).toContain(`Gateway '${GW}'`);
-    expect(result.problems[0].message).toContain('port range 20000-10000 is invalid');
+    expect(result.problems[0].message).toBe(`Gateway '${GW}': port range 20000-10000 is invalid: the lowest port is above the highest, so 1 port(s) could not be allocated.`);
     expect(result.problems[0].owners).toEqual(['a']);
     expect(result.ports).toEqual([undefined, 80]); // explicit ports still work
+    expect(allocateGatewayPorts({ gateway: GW, range: { min: 0, max: 70000 } }, []).problems[0].message).toBe(`Gateway '${GW}': port range 0-70000 is invalid: `
+      + '0 is not a port number (an integer from 1 to 65535); 70000 is not a port number (an integer from 1 to 65535).');
   });
 
   test('excluded ports are never allocated', () => {
@@ -213,22 +250,34 @@ describe('allocateGatewayPorts: examples', () => {
     expect([...result.ports].sort()).toEqual([104, 106, 108]);
   });
 
-  test('range exhausted: error naming gateway, range, free ports and keys that needed one', () => {
+  test('range exhausted: one error per destination left without a port, naming it, the gateway, the range and the counts', () => {
     const range: PortRange = { min: 10000, max: 10004 };
-    const requests = [...tcpKeys(5), tcp('explicit.com', 'explicit', 10002)];
+    const requests = [...tcpKeys(5), tcp('explicit.com', 'explicit', 10002), tcp('svc-3.example.com', 'another user of svc-3')];
     const result = allocateGatewayPorts({ gateway: GW, range, excludedPorts: [10000] }, requests);
-    expect(result.problems).toHaveLength(1);
-    const [problem] = result.problems;
-    expect(problem.message).toContain(`Gateway '${GW}'`);
-    expect(problem.message).toContain('10000-10004');
-    expect(problem.message).toContain('3 port(s) are free');
-    expect(problem.message).toContain('5 destination key(s) need one');
-    const unallocated = requests.filter((_, i) => result.ports[i] === undefined);
-    expect(unallocated).toHaveLength(2);
-    expect(problem.owners).toEqual(unallocated.map((r) => r.owner).sort());
-    for (const r of unallocated) expect(problem.message).toContain(`'${r.key}'`);
+    const unallocated = requests.filter((_, i) => result.ports[i] === undefined).map((r) => r.owner);
+    expect(unallocated).toEqual(["App/Chart/Policy: to 'svc-2'", "App/Chart/Policy: to 'svc-3'", 'another user of svc-3']);
+    const exhausted = (destination: string) => `Gateway '${GW}': port range 10000-10004 is exhausted, so ${destination} got no port: `
+      + '3 port(s) are free there (besides excluded and explicit ports) but 5 are needed. '
+      + 'Widen the range, free some ports, or give some destinations explicit ports outside the range.';
+    expect(result.problems).toEqual([
+      { message: exhausted('svc-2.example.com:444 (TCP)'), owners: ["App/Chart/Policy: to 'svc-2'"], atEachOwner: true },
+      { message: exhausted('svc-3.example.com:444 (TCP)'), owners: ["App/Chart/Policy: to 'svc-3'", 'another user of svc-3'], atEachOwner: true },
+    ]);
     expect(new Set(result.ports.filter((p) => p !== undefined)).size).toBe(4);
     expect(result.ports[5]).toBe(10002);
+  });
+
+  test('range exhausted for the shared HTTP port: one error, at every HTTP service sharing it', () => {
+    const requests = [tcp('t.com', 't'), http('a.com', 'web-a'), http('b.com', 'web-b')];
+    const result = allocateGatewayPorts({ gateway: GW, range: { min: 12000, max: 12000 }, pinned: { 'TCP|t.com|444': 12000 } }, requests);
+    expect(result.ports).toEqual([12000, undefined, undefined]);
+    expect(result.problems).toEqual([{
+      message: `Gateway '${GW}': port range 12000-12000 is exhausted, so the shared HTTP port could not be allocated: `
+        + '1 port(s) are free there (besides excluded and explicit ports) but 2 are needed. '
+        + 'Widen the range, free some ports, or give some destinations explicit ports outside the range.',
+      owners: ['web-a', 'web-b'],
+      atEachOwner: true,
+    }]);
   });
 
   test('a range of one port holds one key', () => {
@@ -243,8 +292,9 @@ describe('allocateGatewayPorts: examples', () => {
     expect(new Set(result.ports).size).toBe(10000);
     const overfull = allocateGatewayPorts({ gateway: GW, excludedPorts: [10000, 10001] }, requests);
     expect(overfull.problems).toHaveLength(1);
-    expect(overfull.problems[0].message).toContain('9999 port(s) are free');
-    expect(overfull.problems[0].message).toContain('10000 destination key(s)');
+    expect(overfull.problems[0].message).toBe(`Gateway '${GW}': port range 10000-20000 is exhausted, so svc-1658.example.com:444 (TCP) got no port: `
+      + '9999 port(s) are free there (besides excluded and explicit ports) but 10000 are needed. '
+      + 'Widen the range, free some ports, or give some destinations explicit ports outside the range.');
     expect(overfull.ports.filter((p) => p === undefined)).toHaveLength(1);
   });
 
@@ -272,12 +322,14 @@ describe('allocateGatewayPorts: examples', () => {
       expect(result.ports[i]).toBeGreaterThanOrEqual(10000);
     }
     expect(result.warnings).toHaveLength(3);
-    expect(result.warnings[0]).toContain(`Gateway '${GW}'`);
-    expect(result.warnings[0]).toContain('locked port 12000');
-    expect(result.warnings[0]).toContain('"explicit-owner"');
-    expect(result.warnings[0]).toContain(`moves to port ${result.ports[0]}`);
-    expect(result.warnings[1]).toContain('excluded');
-    expect(result.warnings[2]).toContain('range 10000-20000');
+    expect(result.warnings).toEqual([
+      `Gateway '${GW}': the port 12000 locked for svc-0.example.com:444 (TCP) cannot be kept because it is now claimed explicitly by "explicit-owner"; `
+        + `it moves to port ${result.ports[0]}, and connections through the old port will break.`,
+      `Gateway '${GW}': the port 15021 locked for svc-1.example.com:444 (TCP) cannot be kept because it is now an excluded port; `
+        + `it moves to port ${result.ports[1]}, and connections through the old port will break.`,
+      `Gateway '${GW}': the port 30000 locked for svc-2.example.com:444 (TCP) cannot be kept because it is not a port within the range 10000-20000; `
+        + `it moves to port ${result.ports[2]}, and connections through the old port will break.`,
+    ]);
   });
 
   test('two keys locked to the same port (e.g. after a merge): the first key in sort order keeps it', () => {
@@ -287,7 +339,9 @@ describe('allocateGatewayPorts: examples', () => {
     expect(result.allocated['TCP|svc-0.example.com|444']).toBe(12000);
     expect(result.allocated['TCP|svc-1.example.com|444']).not.toBe(12000);
     expect(result.warnings).toHaveLength(1);
-    expect(result.warnings[0]).toContain("the lock also gives it to 'TCP|svc-0.example.com|444'");
+    expect(result.warnings).toEqual([`Gateway '${GW}': the port 12000 locked for svc-1.example.com:444 (TCP) cannot be kept `
+      + `because the lock also gives it to svc-0.example.com:444 (TCP); it moves to port ${result.allocated['TCP|svc-1.example.com|444']}, `
+      + 'and connections through the old port will break.']);
   });
 
   test('the shared HTTP key is reserved', () => {

@@ -78,7 +78,7 @@ describe('asm-egress lint', () => {
     const b = 'test/cli/fixtures/conflicts-b.yaml';
     expect(lines(run.stderr)).toEqual([
       `${a}:17: spec.egressRules[0].to[0].hosts[0]: warehouse.example.com:443 is declared as HTTPS by 'warehouse' but as TLS by 'warehouse-tls' (at ${b}:11); one host and port can have only one protocol`,
-      `${a}:23: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by both "${a}:11 to[1] 'archive'" (destination TLS|archive.example.com|443) and "${a}:11 to[0] 'warehouse'" (destination TLS|warehouse.example.com|443), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
+      `${a}:23: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by "${a}:11 to[1] 'archive'" for archive.example.com:443 (TLS) and by "${a}:11 to[0] 'warehouse'" for warehouse.example.com:443 (TLS), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
       `${b}:31: spec.byEgressGateway.name: gateway 'gw-shared' already has its policy at ${a}:2; ASM expects one policy per gateway: add rules to that one, or declare them as EgressRule with gateway 'gw-shared' in any chart`,
       'asm-egress lint: 3 errors, 0 warnings in 2 files',
     ]);

@@ -164,7 +164,8 @@ describe('random Apps', () => {
   const policyArb = (gateway: string) => fc.record({
     services: fc.array(serviceArb(gateway), { minLength: 1, maxLength: 5 }),
     rules: fc.array(fc.record({
-      sources: fc.array(sourceArb, { minLength: 1, maxLength: 2 }),
+      // A rule lists each source once (the same source twice is an error).
+      sources: fc.uniqueArray(sourceArb, { minLength: 1, maxLength: 2, selector: (s) => JSON.stringify(s) }),
       pick: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
     }), { minLength: 1, maxLength: 3 }),
   });
