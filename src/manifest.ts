@@ -4,7 +4,7 @@ import { ExternalService } from './external-service';
 import { AsmApiVersion, GatewayPortAllocation } from './gateway';
 import { Guardrail, GuardrailOverride } from './guardrail';
 import { EgressInputError, formatProblem, Problem, problem, throwIfErrors } from './model/problem';
-import { labelKeyError, labelValueError, portError } from './model/syntax';
+import { dnsLabelError, dnsSubdomainError, labelKeyError, labelValueError, portError } from './model/syntax';
 import { EgressTrafficPolicy } from './policy';
 import { Protocol } from './protocol';
 import { formatSelector } from './query/egress-access';
@@ -17,7 +17,8 @@ import { ALL_NAMESPACES, EgressSource } from './source';
 // Existing ASMEgressTrafficPolicy manifests (plain JSON, e.g. parsed YAML) mapped onto the
 // constructs, so that adopted YAML and TypeScript go through the same validation and allocator.
 // Every problem is collected with its CRD field path from the manifest's root
-// (`spec.egressRules[0].to[1].hosts[0]`), never just the first.
+// (`spec.egressRules[0].to[1].hosts[0]`), never just the first. Queries (EgressQuery, `asm-egress
+// diff`) read manifests with the same reader, without the guardrails (ParseOptions.query).
 
 /** Options of `EgressTrafficPolicy.fromManifest()`. */
 export interface FromManifestOptions {
@@ -113,7 +114,7 @@ export interface ManifestBuild {
  */
 export function buildFromManifest(scope: Construct, id: string, manifest: unknown, options: FromManifestOptions = {}): ManifestBuild {
   const asmVersion = options.asmVersion ?? EgressRegistry.of(scope).settings.asmVersion ?? AsmVersion.LATEST;
-  const { parsed, problems } = parseManifest(manifest, asmVersion, options.portAllocation);
+  const { parsed, problems } = parseManifest(manifest, { asmVersion, portAllocation: options.portAllocation });
   const parts = new Map<string, { readonly rule?: ManifestRule }>();
   if (parsed.gateway === undefined) return { parsed, problems, parts };
 
@@ -132,7 +133,9 @@ export function buildFromManifest(scope: Construct, id: string, manifest: unknow
     if (!(e instanceof EgressInputError)) throw e;
     // The policy throws after joining the tree; leave no half-built construct behind.
     scope.node.tryRemoveChild(id);
-    problems.push(...e.problems.map((p) => ({ ...p, field: POLICY_PROP_FIELDS.get(p.field) ?? p.field })));
+    // The props' values were checked with the manifest (checkPolicyProps): each problem once.
+    const reported = (p: Problem) => problems.some((q) => q.field === p.field && q.message === p.message);
+    problems.push(...e.problems.map((p) => ({ ...p, field: POLICY_PROP_FIELDS.get(p.field) ?? p.field })).filter((p) => !reported(p)));
     return { parsed, problems, parts };
   }
   parts.set(policy.node.path, {});
@@ -190,9 +193,40 @@ export function policyFromManifest(scope: Construct, id: string, manifest: any, 
   return build.policy!;
 }
 
+/** Whether a Kubernetes object is an ASMEgressTrafficPolicy (of any API version: a wrong one is a problem of the policy). @internal */
+export function isPolicyManifest(value: unknown): boolean {
+  return isMapping(value) && value.kind === KIND;
+}
+
+/** How `parseManifest()` reads a manifest. @internal */
+export interface ParseOptions {
+  /**
+   * The ASM version that the gateway ports as written are checked against.
+   * @default AsmVersion.LATEST
+   */
+  readonly asmVersion?: AsmVersion;
+
+  /**
+   * Who allocates the gateway ports that the manifest leaves empty.
+   * @default - as written, checked against `asmVersion` (see FromManifestOptions.portAllocation)
+   */
+  readonly portAllocation?: GatewayPortAllocation;
+
+  /**
+   * Read for a query (EgressQuery, `asm-egress diff`): what the manifest allows, as it allows it.
+   * Its shape and values are checked as for adoption, with the same messages, but not the
+   * library's policy on what may be allowed, which is lint's to judge: the guardrails do not apply
+   * (a hand-written wildcard host or `namespace: '*'` is read without an override, and the
+   * overrides annotation is an annotation like any other), and gateway ports are taken as
+   * written, not checked against ASM's allocation.
+   * @default false
+   */
+  readonly query?: boolean;
+}
+
 /** Reads a manifest: its shape checked field by field, its parts built as values. @internal */
-export function parseManifest(manifest: unknown, asmVersion: AsmVersion, portAllocation?: GatewayPortAllocation):
-{ parsed: ManifestPolicy; problems: Problem[] } {
+export function parseManifest(manifest: unknown, options: ParseOptions = {}): { parsed: ManifestPolicy; problems: Problem[] } {
+  const query = options.query === true;
   const r = new FieldReader();
   const top = r.mapping(manifest, '', ['apiVersion', 'kind', 'metadata', 'spec', 'status']) ?? {};
 
@@ -206,7 +240,7 @@ export function parseManifest(manifest: unknown, asmVersion: AsmVersion, portAll
   if (top.status != null) r.warn('status', 'set by ASM at run time; dropped');
 
   const metadata = readMetadata(r, top.metadata);
-  const overrides = new OverrideLines(r, metadata.overrides);
+  const overrides = new OverrideLines(r, query ? undefined : metadata.overrides);
   const spec = top.spec == null ? r.missing('spec') : r.mapping(top.spec, 'spec', ['byEgressGateway', 'egressRules']);
 
   let gateway: string | undefined;
@@ -219,13 +253,17 @@ export function parseManifest(manifest: unknown, asmVersion: AsmVersion, portAll
     }
   }
 
-  const context: ReadContext = { r, overrides, portSlots: [] };
+  const context: ReadContext = { r, overrides, portSlots: [], query };
   const rules: ManifestRule[] = [];
   (spec ? r.list(spec, 'egressRules', 'spec', true) : undefined)?.forEach((value, i) => {
     const rule = readRule(context, value, `spec.egressRules[${i}]`);
     if (rule) rules.push(rule);
   });
   overrides.reportUnmatched();
+  const portAllocation = query
+    ? gatewayPortsAsWritten(context.portSlots)
+    : gatewayPortMode(r, context.portSlots, options.asmVersion ?? AsmVersion.LATEST, options.portAllocation);
+  if (gateway !== undefined) checkPolicyProps(r, gateway, metadata);
 
   return {
     parsed: {
@@ -235,11 +273,24 @@ export function parseManifest(manifest: unknown, asmVersion: AsmVersion, portAll
       namespace: metadata.namespace,
       labels: metadata.labels,
       annotations: metadata.annotations,
-      portAllocation: gatewayPortMode(r, context.portSlots, asmVersion, portAllocation),
+      portAllocation,
       rules,
     },
     problems: r.problems,
   };
+}
+
+/**
+ * The values that the policy's props take, checked as EgressTrafficPolicy checks them (last, as
+ * it does after the manifest is read), so that a manifest is checked without building a policy:
+ * the gateway's name, and the object's name (by default `egress-by-<gateway>`) and namespace.
+ * The policy built from the manifest finds the same problems; `buildFromManifest()` reports them once.
+ */
+function checkPolicyProps(r: FieldReader, gateway: string, metadata: ManifestMetadata): void {
+  const add = (field: string, message: string | undefined) => message && r.error(field, message);
+  add(POLICY_PROP_FIELDS.get('gateway')!, dnsLabelError(gateway));
+  add(POLICY_PROP_FIELDS.get('name')!, dnsSubdomainError(metadata.name ?? `egress-by-${gateway}`));
+  if (metadata.namespace !== undefined) add(POLICY_PROP_FIELDS.get('namespace')!, dnsLabelError(metadata.namespace));
 }
 
 interface ReadContext {
@@ -247,6 +298,8 @@ interface ReadContext {
   readonly overrides: OverrideLines;
   /** Every service's `byEgressGateway`, and whether it sets a port. */
   readonly portSlots: Array<{ field: string; set: boolean }>;
+  /** Read for a query: no guardrails (see ParseOptions.query). */
+  readonly query: boolean;
 }
 
 interface ManifestMetadata {
@@ -316,9 +369,9 @@ function readSource(c: ReadContext, value: unknown, field: string, index: number
   const guardrailOverrides = c.overrides.take(subject);
   try {
     // `*` is Istio's notation for every namespace, what EgressSource.allNamespaces() writes.
-    const source = namespace === ALL_NAMESPACES
-      ? EgressSource.allNamespaces({ workloadSelector, guardrailOverrides })
-      : EgressSource.namespace(namespace, { workloadSelector, guardrailOverrides });
+    const source = buildValue(c, guardrailOverrides, (allowed) => (namespace === ALL_NAMESPACES
+      ? EgressSource.allNamespaces({ workloadSelector, guardrailOverrides: allowed })
+      : EgressSource.namespace(namespace, { workloadSelector, guardrailOverrides: allowed })));
     return { index, namespace, workloadSelector, overrides: guardrailOverrides, source };
   } catch (e) {
     if (!(e instanceof EgressInputError)) throw e;
@@ -398,11 +451,13 @@ function readService(c: ReadContext, value: unknown, field: string): ExternalSer
     port: portNumber ?? 1,
     portName: portName ?? 'placeholder',
     gatewayPort,
-    guardrailOverrides: name !== undefined ? c.overrides.take(subject) : [],
   };
+  const guardrailOverrides = name !== undefined ? c.overrides.take(subject) : [];
   try {
     // TCP is the most permissive stand-in for an unusable protocol (it accepts IP addresses too).
-    const service = protocolFactory(protocol ?? Protocol.TCP)(name ?? 'placeholder', options, upgradePort);
+    const factory = protocolFactory(protocol ?? Protocol.TCP);
+    const service = buildValue(c, guardrailOverrides, (allowed) =>
+      factory(name ?? 'placeholder', { ...options, guardrailOverrides: allowed }, upgradePort));
     return r.errorCount > errorsBefore ? undefined : service;
   } catch (e) {
     if (!(e instanceof EgressInputError)) throw e;
@@ -428,10 +483,35 @@ function valueProblem(p: Problem, field: string, subject: string): Problem {
   };
 }
 
+/**
+ * The TypeScript way to override a guardrail, which every guardrail's message ends with (see
+ * model/guardrails.ts), naming the guardrail.
+ */
+const OVERRIDE_HINT = /GuardrailOverride\.allow\(Guardrail\.([A-Z_]+), reason\)/;
+
 /** Guardrail messages end with the TypeScript way to override; manifests override in an annotation. */
 function yamlOverrideHint(message: string, subject: string): string {
-  return message.replace(/GuardrailOverride\.allow\(Guardrail\.([A-Z_]+), reason\)/,
+  return message.replace(OVERRIDE_HINT,
     (_, guardrail) => `the line '${subject}: ${guardrail}: <reason>' in annotation ${GuardrailOverride.ANNOTATION}`);
+}
+
+/**
+ * A service or source built from its values: with the overrides of the policy's annotation, or,
+ * read for a query, with none but those its guardrails need, so that every other check of the
+ * value still applies, with its own message. Throws the value's `EgressInputError` otherwise.
+ */
+function buildValue<T>(c: ReadContext, overrides: GuardrailOverride[], build: (overrides: GuardrailOverride[]) => T): T {
+  if (!c.query) return build(overrides);
+  try {
+    return build([]);
+  } catch (e) {
+    if (!(e instanceof EgressInputError)) throw e;
+    const guardrailOf = (p: Problem) => GUARDRAILS.get(OVERRIDE_HINT.exec(p.message)?.[1] ?? '');
+    const others = e.problems.filter((p) => guardrailOf(p) === undefined);
+    if (others.length > 0) throw new EgressInputError(e.subject, others);
+    const needed = new Set(e.problems.map((p) => guardrailOf(p)!));
+    return build([...needed].map((g) => GuardrailOverride.allow(g, 'read by a query, which applies no guardrails')));
+  }
 }
 
 function sourceSubject(source: ManifestSource): string {
@@ -517,6 +597,11 @@ function readProtocol(r: FieldReader, port: Record<string, unknown>, portField: 
     r.error(`${portField}.protocol`, `'${text}' is not a protocol of the CRD (supported: ${supported.join(', ')}, in upper case)`);
   }
   return undefined;
+}
+
+/** Who allocates the gateway ports as the manifest is written, unchecked: ASM when no service sets one. */
+function gatewayPortsAsWritten(slots: Array<{ field: string; set: boolean }>): GatewayPortAllocation {
+  return slots.length > 0 && slots.every((s) => !s.set) ? GatewayPortAllocation.ASM : GatewayPortAllocation.LIBRARY;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { AsmVersion } from '../asm-version';
 import { GatewayPortAllocation } from '../gateway';
-import { buildFromManifest, ManifestBuild, manifestProblemOf } from '../manifest';
+import { buildFromManifest, isPolicyManifest, ManifestBuild, manifestProblemOf } from '../manifest';
 import { Problem } from '../model/problem';
 import { EgressRegistry } from '../registry';
 import { EgressSettings } from '../settings';
@@ -13,7 +13,6 @@ import { Diagnostic } from './report';
 // (EgressTrafficPolicy.fromManifest), validated together, and every problem mapped back to the
 // file and line it came from, including problems found across policies at synthesis.
 
-const KIND = 'ASMEgressTrafficPolicy';
 /** The chart that holds every policy; policies are `p<n>` in it. */
 const CHART_ID = 'asm-egress';
 /** Construct paths of policies and rules, as they appear in the library's messages. */
@@ -30,12 +29,45 @@ export interface LoadOptions {
   readonly portAllocation?: GatewayPortAllocation;
 }
 
-/** A policy of the input and what was built from it. */
-export interface LoadedPolicy {
+/** An ASMEgressTrafficPolicy object of the input, and where it is. */
+export interface PolicyObject {
   readonly document: InputDocument;
   /** Where the policy is in its document: `''`, or `items[<k>]` in a `List`. */
   readonly at: string;
+}
+
+/** A policy of the input and what was built from it. */
+export interface LoadedPolicy extends PolicyObject {
   readonly build: ManifestBuild;
+}
+
+/**
+ * Every ASMEgressTrafficPolicy object of the input, in order (the items of a `List` too), given to
+ * `visit`; every other document is skipped with a warning added to `diagnostics`, in the same order.
+ * What every command takes from its input.
+ */
+export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], visit: (policy: PolicyObject, value: unknown) => void): void {
+  const walk = (document: InputDocument, value: unknown, at: string) => {
+    const where = { file: document.file, fileIndex: document.fileIndex, line: lineOf(document, at) };
+    if (value === null || value === undefined) return;
+    const object = value as Record<string, unknown>;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      diagnostics.push({ ...where, message: 'skipped: not a Kubernetes object', severity: 'warning' });
+    } else if (object.kind === 'List' && Array.isArray(object.items)) {
+      object.items.forEach((item, k) => walk(document, item, at ? `${at}.items[${k}]` : `items[${k}]`));
+    } else if (isPolicyManifest(object)) {
+      visit({ document, at }, value);
+    } else {
+      diagnostics.push({ ...where, message: `skipped ${describeObject(object)}: not an ASMEgressTrafficPolicy`, severity: 'warning' });
+    }
+  };
+  for (const document of inputs.documents) walk(document, document.value, '');
+}
+
+/** Where a field of a policy object is: its file and line, and its path from the document's root. */
+export function locateField(policy: PolicyObject, field: string): { file: string; fileIndex: number; line: number; field: string } {
+  const full = policy.at && field ? `${policy.at}.${field}` : policy.at || field;
+  return { file: policy.document.file, fileIndex: policy.document.fileIndex, line: lineOf(policy.document, full), field: full };
 }
 
 /** The App built from the input, with every problem of the input. */
@@ -55,39 +87,22 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
   const policies: LoadedPolicy[] = [];
   const diagnostics: Diagnostic[] = [...inputs.warnings];
   const byPath = new Map<string, LoadedPolicy>();
-  const locate = (policy: LoadedPolicy, field: string) => {
-    const full = policy.at && field ? `${policy.at}.${field}` : policy.at || field;
-    return { file: policy.document.file, fileIndex: policy.document.fileIndex, line: lineOf(policy.document, full), field: full };
-  };
 
-  const visit = (document: InputDocument, value: unknown, at: string) => {
-    const where = { file: document.file, fileIndex: document.fileIndex, line: lineOf(document, at) };
-    if (value === null || value === undefined) return;
-    const object = value as Record<string, unknown>;
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      diagnostics.push({ ...where, message: 'skipped: not a Kubernetes object', severity: 'warning' });
-    } else if (object.kind === 'List' && Array.isArray(object.items)) {
-      object.items.forEach((item, k) => visit(document, item, at ? `${at}.items[${k}]` : `items[${k}]`));
-    } else if (object.kind === KIND) {
-      const policy: LoadedPolicy = {
-        document,
-        at,
-        build: buildFromManifest(chart, `p${policies.length}`, value, { portAllocation: options.portAllocation }),
-      };
-      policies.push(policy);
-      for (const path of policy.build.parts.keys()) byPath.set(path, policy);
-      for (const p of policy.build.problems) diagnostics.push({ ...locate(policy, p.field), message: p.message, severity: p.severity });
-    } else {
-      diagnostics.push({ ...where, message: `skipped ${describeObject(object)}: not an ${KIND}`, severity: 'warning' });
-    }
-  };
-  for (const document of inputs.documents) visit(document, document.value, '');
+  forEachPolicyObject(inputs, diagnostics, (object, value) => {
+    const policy: LoadedPolicy = {
+      ...object,
+      build: buildFromManifest(chart, `p${policies.length}`, value, { portAllocation: options.portAllocation }),
+    };
+    policies.push(policy);
+    for (const path of policy.build.parts.keys()) byPath.set(path, policy);
+    for (const p of policy.build.problems) diagnostics.push({ ...locateField(policy, p.field), message: p.message, severity: p.severity });
+  });
 
   // The library names constructs in its messages; the input names files and lines.
   const origin = (path: string) => {
     const policy = byPath.get(path);
     if (!policy) return path;
-    const { file, line } = locate(policy, policy.build.parts.get(path)!.rule?.field ?? '');
+    const { file, line } = locateField(policy, policy.build.parts.get(path)!.rule?.field ?? '');
     return `${file}:${line}`;
   };
   const located = (message: string) => message.replace(CONSTRUCT_PATH, origin);
@@ -96,13 +111,13 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     const policy = byPath.get(p.path);
     if (policy) {
       const mapped = manifestProblemOf(policy.build, p);
-      if (mapped) diagnostics.push({ ...locate(policy, mapped.field), message: located(mapped.message), severity: p.severity });
+      if (mapped) diagnostics.push({ ...locateField(policy, mapped.field), message: located(mapped.message), severity: p.severity });
       continue;
     }
     // Not a policy or rule built from the input (none today): reported at the policy it is in,
     // or at the first file, never dropped.
     const owner = policies.find((x) => x.build.policy && p.path.startsWith(`${x.build.policy.node.path}/`)) ?? policies[0];
-    const where = owner ? locate(owner, '') : { file: inputs.files[0], fileIndex: 0, line: 1, field: '' };
+    const where = owner ? locateField(owner, '') : { file: inputs.files[0], fileIndex: 0, line: 1, field: '' };
     diagnostics.push({ ...where, field: p.field || undefined, message: located(`[${p.path}] ${p.message}`), severity: p.severity });
   }
   return { app, chart, policies, diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length };

@@ -23,15 +23,23 @@ import { formatManifestProblems, readManifestAccess } from './read-manifests';
 export class EgressQuery {
   /**
    * Reads the `ASMEgressTrafficPolicy` objects among manifests (for example the documents of a
-   * synthesised YAML file); objects of other kinds are skipped.
+   * synthesised YAML file); objects of other kinds are skipped. Each policy is checked field by
+   * field as `fromManifest()` and `asm-egress lint` check it, with the same messages; the
+   * guardrails, ASM's rules for gateway ports and the checks across policies are not applied:
+   * the query answers for what the objects allow, as they are.
    * @param objects Kubernetes objects as plain JSON
-   * @throws listing every malformed field, if a policy object cannot be read
+   * @throws listing every problem of every policy object that cannot be read
    */
   public static fromManifests(objects: any[]): EgressQuery {
     const { accesses, problems } = readManifestAccess(objects);
     if (problems.length > 0) {
       throw new Error(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`);
     }
+    return new EgressQuery(accesses);
+  }
+
+  /** A query of accesses read already (by `asm-egress diff`). @internal */
+  public static _fromAccesses(accesses: EgressAccess[]): EgressQuery {
     return new EgressQuery(accesses);
   }
 

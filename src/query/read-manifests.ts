@@ -1,13 +1,14 @@
-import { isIP } from 'net';
 import { EgressAccess } from './egress-access';
+import { isPolicyManifest, ManifestPolicy, parseManifest } from '../manifest';
 import { canonicalHost } from '../model/host-reach';
+import { Problem } from '../model/problem';
 
 // Synthesised manifests to access entries. Queries read the ASM objects, not the constructs, so
-// that they answer for exactly what is deployed: patches applied to the L1 object count, and
-// manifests that this library would refuse (a hand-written wildcard, say) can still be diffed.
-
-const GROUP = 'istio.alibabacloud.com/';
-const KIND = 'ASMEgressTrafficPolicy';
+// that they answer for exactly what is deployed: patches applied to the L1 object count. Every
+// object is read by the reader of `asm-egress lint` and `fromManifest` (src/manifest.ts), with its
+// messages; what a query leaves to lint is the library's policy on what may be allowed: the
+// guardrails (a hand-written wildcard host, or `namespace: '*'` without an override, is read as
+// it is), ASM's rules for gateway ports, and the checks across policies.
 
 /** Something wrong in a manifest: which object (index in the input), which field, what. @internal */
 export interface ManifestProblem {
@@ -17,14 +18,27 @@ export interface ManifestProblem {
   readonly message: string;
 }
 
+/**
+ * Every access that one ASMEgressTrafficPolicy object allows, in order of its rules, or none and
+ * the errors that keep it from being read. Warnings of the reader (fields that adoption drops) are
+ * left out: they change nothing that a query answers.
+ * @internal
+ */
+export function readPolicyAccess(manifest: unknown): { accesses: EgressAccess[]; problems: Problem[] } {
+  const { parsed, problems } = parseManifest(manifest, { query: true });
+  const errors = problems.filter((p) => p.severity === 'error');
+  return { accesses: errors.length > 0 ? [] : accessesOf(parsed), problems: errors };
+}
+
 /** Every access that the ASM policies among `objects` allow, in order; other kinds are skipped. @internal */
-export function readManifestAccess(objects: any[]): { accesses: EgressAccess[]; problems: ManifestProblem[] } {
+export function readManifestAccess(objects: unknown[]): { accesses: EgressAccess[]; problems: ManifestProblem[] } {
   const accesses: EgressAccess[] = [];
   const problems: ManifestProblem[] = [];
   objects.forEach((object, index) => {
-    if (!isObject(object) || object.kind !== KIND || typeof object.apiVersion !== 'string' || !object.apiVersion.startsWith(GROUP)) return;
-    const at = (field: string, message: string) => problems.push({ index, field, message });
-    accesses.push(...readPolicy(object, at));
+    if (!isPolicyManifest(object)) return;
+    const read = readPolicyAccess(object);
+    accesses.push(...read.accesses);
+    problems.push(...read.problems.map((p) => ({ index, field: p.field, message: p.message })));
   });
   return { accesses, problems };
 }
@@ -32,136 +46,26 @@ export function readManifestAccess(objects: any[]): { accesses: EgressAccess[]; 
 /** The problems as one message, each with the object it is in. @internal */
 export function formatManifestProblems(objects: any[], problems: ManifestProblem[]): string {
   return problems.map((p) => {
-    const meta = objects[p.index]?.metadata ?? {};
-    return `  objects[${p.index}] ${KIND} ${meta.namespace ?? ''}/${meta.name ?? ''}: ${p.field}: ${p.message}`;
+    const meta = objects[p.index]?.metadata;
+    const text = (key: string) => (typeof meta?.[key] === 'string' ? meta[key] : '');
+    return `  objects[${p.index}] ASMEgressTrafficPolicy ${text('namespace')}/${text('name')}: ${p.field}: ${p.message}`;
   }).join('\n');
 }
 
-function readPolicy(object: any, at: (field: string, message: string) => void): EgressAccess[] {
-  const accesses: EgressAccess[] = [];
-  const policy = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
-  const spec = object.spec;
-  if (!isObject(spec)) {
-    at('spec', 'must be an object');
-    return accesses;
-  }
-  const gateway = spec.byEgressGateway?.name;
-  if (typeof gateway !== 'string' || gateway === '') at('spec.byEgressGateway.name', 'must be a non-empty string');
-  if (!Array.isArray(spec.egressRules)) {
-    at('spec.egressRules', 'must be a list');
-    return accesses;
-  }
-  spec.egressRules.forEach((rule: any, r: number) => {
-    const field = `spec.egressRules[${r}]`;
-    if (!isObject(rule)) return at(field, 'must be an object');
-    if (rule.name !== undefined && typeof rule.name !== 'string') at(`${field}.name`, 'must be a string');
-    const sources = list(rule.from, `${field}.from`, at).map((from, i) => readSource(from, `${field}.from[${i}]`, at));
-    const services = list(rule.to, `${field}.to`, at).map((to, i) => readService(to, `${field}.to[${i}]`, at));
-    for (const source of sources) {
-      for (const service of services) {
-        if (!source || !service || typeof gateway !== 'string') continue;
-        for (const host of service.hosts) {
-          accesses.push({
-            source,
-            destination: { host, port: service.port, protocol: service.protocol },
-            gateway,
-            gatewayPort: service.gatewayPort,
-            tlsOrigination: service.upgradePort !== undefined,
-            upstreamPort: service.upgradePort ?? service.port,
-            service: service.name,
-            rule: typeof rule.name === 'string' ? rule.name : undefined,
-            policy,
-          });
-        }
-      }
-    }
-  });
-  return accesses;
-}
-
-function readSource(from: any, field: string, at: (field: string, message: string) => void): EgressAccess['source'] | undefined {
-  if (!isObject(from)) return void at(field, 'must be an object');
-  let ok = true;
-  if (typeof from.namespace !== 'string' || from.namespace === '') {
-    at(`${field}.namespace`, 'must be a non-empty string');
-    ok = false;
-  }
-  const selector = from.workloadSelector;
-  if (selector !== undefined && selector !== null && !isObject(selector)) {
-    at(`${field}.workloadSelector`, 'must be a map of labels');
-    ok = false;
-  }
-  for (const [key, value] of Object.entries(isObject(selector) ? selector : {})) {
-    if (typeof value !== 'string') {
-      at(`${field}.workloadSelector.${key}`, 'must be a string (quote it in YAML)');
-      ok = false;
-    }
-  }
-  if (!ok) return undefined;
-  const labels = isObject(selector) && Object.keys(selector).length > 0 ? { ...selector as Record<string, string> } : undefined;
-  return { namespace: from.namespace, ...(labels ? { workloadSelector: labels } : {}) };
-}
-
-interface ServiceEntry {
-  readonly name: string;
-  readonly hosts: string[];
-  readonly port: number;
-  readonly protocol: string;
-  readonly gatewayPort?: number;
-  readonly upgradePort?: number;
-}
-
-function readService(to: any, field: string, at: (field: string, message: string) => void): ServiceEntry | undefined {
-  if (!isObject(to)) return void at(field, 'must be an object');
-  const before = problemsCounter(at);
-  const check = before.at;
-  if (typeof to.name !== 'string' || to.name === '') check(`${field}.name`, 'must be a non-empty string');
-  if (!Array.isArray(to.hosts) || to.hosts.length === 0) check(`${field}.hosts`, 'must be a non-empty list');
-  const hosts = Array.isArray(to.hosts) ? to.hosts : [];
-  hosts.forEach((host: unknown, h: number) => {
-    if (typeof host !== 'string' || host === '') check(`${field}.hosts[${h}]`, 'must be a non-empty string');
-  });
-  if (!isObject(to.port)) check(`${field}.port`, 'must be an object');
-  if (!isPort(to.port?.number)) check(`${field}.port.number`, 'must be a port number (an integer from 1 to 65535)');
-  if (typeof to.port?.protocol !== 'string' || to.port.protocol === '') check(`${field}.port.protocol`, 'must be a non-empty string');
-  const gatewayPort = to.byEgressGateway?.port;
-  if (gatewayPort !== undefined && gatewayPort !== null && !isPort(gatewayPort)) {
-    check(`${field}.byEgressGateway.port`, 'must be a port number (an integer from 1 to 65535)');
-  }
-  const upgrade = to.httpsUpgrade;
-  const upgrades = isObject(upgrade) && upgrade.enabled === true;
-  if (upgrades && !isPort(upgrade.port)) check(`${field}.httpsUpgrade.port`, 'must be a port number when httpsUpgrade is enabled');
-  if (before.count() > 0) return undefined;
-  return {
-    name: to.name,
-    hosts: hosts.map(normaliseHost),
-    port: to.port.number,
-    protocol: to.port.protocol.toUpperCase(),
-    gatewayPort: isPort(gatewayPort) ? gatewayPort : undefined,
-    upgradePort: upgrades ? upgrade.port : undefined,
-  };
-}
-
-/** Hosts compare case-insensitively (DNS), and IPv6 addresses in one spelling. */
-function normaliseHost(host: string): string {
-  return isIP(host) ? canonicalHost(host) : host.toLowerCase();
-}
-
-function list(value: unknown, field: string, at: (field: string, message: string) => void): any[] {
-  if (Array.isArray(value)) return value;
-  at(field, 'must be a list');
-  return [];
-}
-
-function problemsCounter(at: (field: string, message: string) => void) {
-  let count = 0;
-  return { at: (field: string, message: string) => { count++; at(field, message); }, count: () => count };
-}
-
-function isObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isPort(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
+/** The accesses of a policy read without errors: one per source, service and host of each rule. */
+function accessesOf(parsed: ManifestPolicy): EgressAccess[] {
+  const policy = `${parsed.namespace ?? ''}/${parsed.name ?? ''}`;
+  return parsed.rules.flatMap((rule) => rule.sources.flatMap(({ namespace, workloadSelector }) =>
+    rule.services.flatMap(({ service }) => service.hosts.map((host) => ({
+      source: { namespace, ...(workloadSelector ? { workloadSelector: { ...workloadSelector } } : {}) },
+      // IPv6 addresses compare in one spelling.
+      destination: { host: canonicalHost(host), port: service.port, protocol: service.protocol },
+      gateway: parsed.gateway!,
+      gatewayPort: service.gatewayPort,
+      tlsOrigination: service.httpsUpgradePort !== undefined,
+      upstreamPort: service.httpsUpgradePort ?? service.port,
+      service: service.name,
+      rule: rule.name,
+      policy,
+    })))));
 }

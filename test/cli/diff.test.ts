@@ -74,18 +74,48 @@ describe('asm-egress diff', () => {
     expect(result.stdout).toContain('asm-egress diff: 0 gained, 3 lost, 2 changed\n');
   });
 
-  test('exit 0 when no access changes: reformatted YAML, other kinds of objects and List wrappers do not count', () => {
+  test('exit 0 when no access changes: reformatted YAML and List wrappers do not count', () => {
     const reformatted = file('new.yaml', [
       'apiVersion: v1',
       'kind: List',
       'items:',
       ...readFileSync(join(FIXTURES, 'example-2.yaml'), 'utf8').split('\n').filter((l) => !l.startsWith('#')).map((l, i) => (i === 0 ? `- ${l}` : `  ${l}`)),
-      '---',
-      'apiVersion: networking.istio.io/v1',
-      'kind: ServiceEntry',
-      'metadata: { name: other }',
     ].join('\n'));
     expect(run('diff', join(FIXTURES, 'example-2.yaml'), reformatted)).toEqual({ status: 0, stdout: 'asm-egress diff: no change in egress access\n', stderr: '' });
+  });
+
+  test('objects of other kinds are skipped with the warning that lint gives, in both files', () => {
+    const other = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: { name: web }',
+      '---',
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- apiVersion: networking.istio.io/v1',
+      '  kind: ServiceEntry',
+      '  metadata: { name: other }',
+      '---',
+      '',
+    ].join('\n');
+    const old = file('old.yaml', other + policy(443));
+    const now = file('new.yaml', policy(443) + ['---', 'just text', ''].join('\n'));
+    expect(run('diff', old, now)).toEqual({
+      status: 0,
+      stdout: 'asm-egress diff: no change in egress access\n',
+      stderr: [
+        `${old}:1: warning: skipped apps/v1 Deployment 'web': not an ASMEgressTrafficPolicy`,
+        `${old}:8: warning: skipped networking.istio.io/v1 ServiceEntry 'other': not an ASMEgressTrafficPolicy`,
+        `${now}:22: warning: skipped: not a Kubernetes object`,
+        '',
+      ].join('\n'),
+    });
+    expect(run('lint', old).stderr).toBe([
+      `${old}:1: warning: skipped apps/v1 Deployment 'web': not an ASMEgressTrafficPolicy`,
+      `${old}:8: warning: skipped networking.istio.io/v1 ServiceEntry 'other': not an ASMEgressTrafficPolicy`,
+      '',
+    ].join('\n'));
   });
 
   test('exit 2 with FILE:LINE: field: message for a policy that cannot be read', () => {
@@ -94,8 +124,89 @@ describe('asm-egress diff', () => {
     expect(result).toEqual({
       status: 2,
       stdout: '',
-      stderr: `${bad}:16: spec.egressRules[0].to[0].port.number: must be a port number (an integer from 1 to 65535)\nasm-egress diff: the policies cannot be read\n`,
+      stderr: `${bad}:16: spec.egressRules[0].to[0].port.number: 70000 is not a port number (an integer from 1 to 65535)\nasm-egress diff: the policies cannot be read\n`,
     });
+  });
+
+  test('a policy is checked field by field as lint checks it, with the same messages', () => {
+    const bad = file('bad.yaml', `apiVersion: istio.alibabacloud.com/v1beta1
+kind: ASMEgressTrafficPolicy
+metadata:
+  name: egress-by-gw
+  namespace: istio-egress
+spec:
+  egressRules:
+  - from:
+    - namespace: team-a
+      workloadSelector: {version: 1}
+    to:
+    - name: api
+      hostz: [api.example.com]
+      port: {number: 443, protocol: https, name: https}
+    - name: ftp
+      hosts: [ftp.example.com]
+      port: {number: 21, protocol: FTP, name: ftp}
+    - name: grpc
+      hosts: [Grpc.example.com]
+      port: {number: 443, protocol: GRPC, name: grpc}
+      byEgressGateway: {name: gw}
+`);
+    const problems = [
+      `${bad}:6: spec.byEgressGateway: missing (required)`,
+      `${bad}:10: spec.egressRules[0].from[0].workloadSelector.version: must be a string, not a number (1): quote the value`,
+      `${bad}:12: spec.egressRules[0].to[0].hosts: missing (required)`,
+      `${bad}:13: spec.egressRules[0].to[0].hostz: unknown field (expected one of: name, hosts, port, byEgressGateway, httpsUpgrade)`,
+      `${bad}:14: spec.egressRules[0].to[0].port.protocol: 'https' is not a protocol of the CRD (supported: HTTP, HTTPS, TLS, TCP, in upper case)`,
+      `${bad}:17: spec.egressRules[0].to[1].port.protocol: 'FTP' is not a protocol of the CRD (supported: HTTP, HTTPS, TLS, TCP, in upper case)`,
+      `${bad}:19: spec.egressRules[0].to[2].hosts[0]: 'Grpc.example.com' must be lower case`,
+      `${bad}:20: spec.egressRules[0].to[2].port.protocol: GRPC is a protocol of the CRD that cdk8s-asm-egress does not support (supported: HTTP, HTTPS, TLS, TCP)`,
+      `${bad}:21: spec.egressRules[0].to[2].byEgressGateway.name: not supported by cdk8s-asm-egress: a service goes through its policy's gateway (spec.byEgressGateway.name)`,
+    ];
+    expect(run('diff', file('old.yaml', policy(443)), bad)).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: [...problems, 'asm-egress diff: the policies cannot be read', ''].join('\n'),
+    });
+    expect(run('lint', bad)).toEqual({ status: 1, stdout: '', stderr: [...problems, 'asm-egress lint: 9 errors, 0 warnings in 1 file', ''].join('\n') });
+
+    // Values that the policy construct checks (its name, namespace and gateway) too.
+    const names = file('names.yaml', policy(443).replace('name: egress-by-gw', 'name: Egress_GW').replace('namespace: istio-egress', 'namespace: Istio-Egress'));
+    expect(run('diff', file('old.yaml', policy(443)), names).stderr).toBe([
+      `${names}:4: metadata.name: 'Egress_GW' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')`,
+      `${names}:5: metadata.namespace: 'Istio-Egress' is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`,
+      'asm-egress diff: the policies cannot be read',
+      '',
+    ].join('\n'));
+    expect(run('lint', names).stderr).toBe([
+      `${names}:4: metadata.name: 'Egress_GW' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')`,
+      `${names}:5: metadata.namespace: 'Istio-Egress' is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`,
+      'asm-egress lint: 2 errors, 0 warnings in 1 file',
+      '',
+    ].join('\n'));
+  });
+
+  test('what lint refuses only by policy is compared: guardrails without overrides, ports set for some services only', () => {
+    const open = file('new.yaml', policy(443, `    - name: cdn
+      hosts: ['*.cdn.example.com']
+      port: {number: 443, protocol: HTTPS, name: https}
+  - from:
+    - namespace: '*'
+    to:
+    - name: db
+      hosts: [10.0.0.5]
+      port: {number: 5432, protocol: TCP, name: tcp}
+`));
+    expect(run('diff', file('old.yaml', policy(443)), open)).toEqual({
+      status: 1,
+      stdout: [
+        '+ * -> 10.0.0.5:5432/TCP via gw:(ASM-allocated)',
+        '+ team-a -> *.cdn.example.com:443/HTTPS via gw:(ASM-allocated)',
+        'asm-egress diff: 2 gained, 0 lost, 0 changed',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    expect(run('lint', open).status).toBe(1);
   });
 
   test('exit 2 listing both files when neither can be read', () => {

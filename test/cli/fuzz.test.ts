@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import * as fc from 'fast-check';
 import { stringify } from 'yaml';
-import { mutate, mutations, validPolicies } from './util/arbitraries';
+import { Mutation, mutate, mutations, validPolicies } from './util/arbitraries';
 import { CliRun, lines, removeCompiledPackage, runCli, spawnCli } from './util/run-cli';
 
 // Whatever the input, the command line ends with 0, 1 or 2 and says why, never with a crash.
@@ -39,6 +42,66 @@ function expectWellBehaved(command: string, run: CliRun): void {
 
 const yamlOf = (objects: unknown[]) => objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * What every run of `diff OLD NEW` must look like, by exit status: `files` are the names that
+ * its messages give the two inputs.
+ */
+function expectDiffWellBehaved(files: string[], run: CliRun): void {
+  expect(run.stderr).not.toMatch(/internal error|^\s+at /m);
+  const at = `^(?:${files.map(escape).join('|')}):\\d+`;
+  const diagnostic = new RegExp(`${at}: (?:[^\\s]+: )?(?:warning: )?\\S.*$`);
+  const warning = new RegExp(`${at}: (?:[^\\s]+: )?warning: \\S.*$`);
+  const err = lines(run.stderr);
+  const out = lines(run.stdout);
+  switch (run.status) {
+    case 0:
+      expect(err.filter((l) => !warning.test(l))).toEqual([]);
+      expect(out).toEqual(['asm-egress diff: no change in egress access']);
+      break;
+    case 1:
+      expect(err.filter((l) => !warning.test(l))).toEqual([]);
+      expect(out.length).toBeGreaterThan(1);
+      expect(out.slice(0, -1).filter((l) => !/^[-+~] \S+ -> \S+:\d+\/[A-Z]+(?: via |: )\S/.test(l))).toEqual([]);
+      expect(out[out.length - 1]).toMatch(/^asm-egress diff: \d+ gained, \d+ lost, \d+ changed$/);
+      break;
+    case 2:
+      expect(run.stdout).toBe('');
+      expect(err.length).toBeGreaterThan(0);
+      if (err[err.length - 1] === 'asm-egress diff: the policies cannot be read') {
+        // Problems of the policies: every one a diagnostic, at least one an error.
+        expect(err.slice(0, -1).filter((l) => !diagnostic.test(l))).toEqual([]);
+        expect(err.slice(0, -1).filter((l) => !warning.test(l)).length).toBeGreaterThan(0);
+      } else {
+        // YAML that does not parse: FILE:LINE:COLUMN: message.
+        expect(err.filter((l) => !new RegExp(`${at}(:\\d+)?: \\S`).test(l))).toEqual([]);
+      }
+      break;
+    default:
+      throw new Error(`exit status ${run.status}: ${run.stderr}`);
+  }
+}
+
+/** Runs `diff OLD -` with OLD in a file and NEW on standard input, and checks how it ends. */
+function checkDiff(oldText: string, newText: string, spawn = false): CliRun {
+  const dir = mkdtempSync(join(tmpdir(), 'asm-egress-fuzz-'));
+  try {
+    const old = join(dir, 'old.yaml');
+    writeFileSync(old, oldText);
+    const run = (spawn ? spawnCli : runCli)(['diff', old, '-'], newText);
+    expectDiffWellBehaved([old, '<stdin>'], run);
+    // The same text on both sides changes no access.
+    if (oldText === newText) expect(run.status).not.toBe(1);
+    return run;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Policies as written, or mutated. */
+const maybeMutated = fc.oneof(fc.constant<Mutation[]>([]), mutations);
+
 afterAll(removeCompiledPackage);
 
 
@@ -65,6 +128,42 @@ describe('fuzzed input never crashes the command line', () => {
       expectWellBehaved(command, runCli([command, '-'], text));
     }), { numRuns: 150 });
   });
+
+  test('diff: mutated OLD and NEW (fields deleted, replaced, added, duplicated, emptied)', () => {
+    const statuses = new Set<number | null>();
+    fc.assert(fc.property(validPolicies, maybeMutated, maybeMutated, (policies, oldChanges, newChanges) => {
+      statuses.add(checkDiff(yamlOf(mutate(policies, oldChanges)), yamlOf(mutate(policies, newChanges))).status);
+    }), { numRuns: 150 });
+    // The inputs reach every outcome, not only errors.
+    expect([...statuses].sort()).toEqual([0, 1, 2]);
+  });
+
+  test('diff: random documents, and valid policies against random documents', () => {
+    const documents = fc.array(fc.jsonValue({ maxDepth: 4 }), { minLength: 1, maxLength: 3 });
+    fc.assert(fc.property(fc.oneof(documents, validPolicies), documents, fc.boolean(), (a, b, swap) => {
+      const [oldText, newText] = swap ? [yamlOf(b), yamlOf(a)] : [yamlOf(a), yamlOf(b)];
+      checkDiff(oldText, newText);
+    }), { numRuns: 100 });
+  });
+
+  test('diff: YAML text with random edits, and random text, on either side', () => {
+    const edited = fc.tuple(validPolicies, fc.nat(), fc.nat({ max: 20 }), fc.string({ maxLength: 12 })).map(([policies, at, cut, insert]) => {
+      const text = yamlOf(policies);
+      const i = at % (text.length + 1);
+      return { original: text, edited: text.slice(0, i) + insert + text.slice(i + cut) };
+    });
+    const random = fc.string({ maxLength: 200 }).map((t) => ({ original: t, edited: t }));
+    fc.assert(fc.property(fc.oneof(edited, random), fc.boolean(), ({ original, edited: text }, swap) => {
+      if (swap) checkDiff(text, original); else checkDiff(original, text);
+    }), { numRuns: 150 });
+  });
+
+  test('diff as child processes too: exit 0, 1 or 2 with a message, and no stack trace', () => {
+    const inputs = fc.sample(fc.tuple(validPolicies, maybeMutated, maybeMutated), { numRuns: 4, seed: 4242 });
+    for (const [policies, oldChanges, newChanges] of inputs) {
+      checkDiff(yamlOf(mutate(policies, oldChanges)), yamlOf(mutate(policies, newChanges)), true);
+    }
+  }, 120_000);
 
   test('as child processes too: exit 0, 1 or 2 with a message, and no stack trace', () => {
     const inputs = fc.sample(fc.tuple(fc.constantFrom(...COMMANDS), validPolicies, mutations), { numRuns: 12, seed: 4242 });

@@ -127,7 +127,8 @@ describe('EgressDiff (properties over generated policies)', () => {
     from: fc.subarray(sources, { minLength: 1 }),
     to: fc.subarray(services, { minLength: 1 }),
   });
-  const manifests = fc.array(fc.record({ gateway: fc.constantFrom('gw-a', 'gw-b'), rules: fc.array(rule, { maxLength: 3 }) }), { maxLength: 2 })
+  // A policy has at least one rule: the CRD (and so the reader of every manifest) requires it.
+  const manifests = fc.array(fc.record({ gateway: fc.constantFrom('gw-a', 'gw-b'), rules: fc.array(rule, { minLength: 1, maxLength: 3 }) }), { maxLength: 2 })
     .map((policies) => policies.map((p, i) => ({
       apiVersion: 'istio.alibabacloud.com/v1beta1',
       kind: 'ASMEgressTrafficPolicy',

@@ -162,10 +162,12 @@ describe('matching', () => {
   });
 
   test('hosts compare case-insensitively and IPv6 addresses in any spelling', () => {
+    // Host names in a manifest are lower case (the reader refuses others, as lint does); the
+    // host asked about may be in any case. IPv6 addresses may be written in any spelling.
     const query = EgressQuery.fromManifests([policyManifest('gw', [{
       from: [{ namespace: 'team-a' }],
       to: [
-        { name: 'api', hosts: ['API.Example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10443 } },
+        { name: 'api', hosts: ['api.example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10443 } },
         { name: 'v6', hosts: ['2001:0DB8:0000:0000::0001'], port: { number: 5432, protocol: 'TCP', name: 'tcp' }, byEgressGateway: { port: 15432 } },
       ],
     }])]);
@@ -212,19 +214,69 @@ describe('answers come from the synthesised objects, not from the construct inpu
 });
 
 describe('EgressQuery.fromManifests', () => {
-  test('lists every field it cannot read, with the object it is in', () => {
+  test('lists every problem of every policy it cannot read, with the object it is in, in the words of lint', () => {
     const broken = policyManifest('', [{
       from: [{ namespace: 'team-a', workloadSelector: { version: 2 } }],
       to: [{ name: 'x', hosts: [], port: { number: 0, protocol: 'HTTP' }, httpsUpgrade: { enabled: true } }],
     }]);
     expect(() => EgressQuery.fromManifests([{ kind: 'ConfigMap' }, broken])).toThrow([
       'EgressQuery: cannot read the egress policies:',
-      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.byEgressGateway.name: must be a non-empty string',
-      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].from[0].workloadSelector.version: must be a string (quote it in YAML)',
-      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].hosts: must be a non-empty list',
-      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].port.number: must be a port number (an integer from 1 to 65535)',
-      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].httpsUpgrade.port: must be a port number when httpsUpgrade is enabled',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].from[0].workloadSelector.version: must be a string, not a number (2): quote the value',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].hosts: must not be empty (at least one item is required)',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].port.name: missing (required)',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].httpsUpgrade.port: missing: an enabled httpsUpgrade needs the HTTPS port of the external service (usually 443)',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.egressRules[0].to[0].port.number: 0 is not a port number (an integer from 1 to 65535)',
+      '  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: spec.byEgressGateway.name: must not be empty',
+      "  objects[1] ASMEgressTrafficPolicy istio-egress/egress-by-: metadata.name: 'egress-by-' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')",
     ].join('\n'));
+  });
+
+  test('refuses what lint refuses field by field: unknown fields, protocols in lower case or unknown, upper-case hosts, other API groups', () => {
+    const service = (edit: Record<string, unknown>) => ({
+      name: 'api', hosts: ['api.example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10443 }, ...edit,
+    });
+    const manifest = {
+      ...policyManifest('gw', [{
+        from: [{ namespace: 'team-a', team: 'a' }],
+        to: [
+          service({ hostz: ['api.example.com'] }),
+          service({ name: 'lower', port: { number: 443, protocol: 'https', name: 'https' } }),
+          service({ name: 'ftp', port: { number: 21, protocol: 'FTP', name: 'ftp' } }),
+          service({ name: 'grpc', port: { number: 443, protocol: 'GRPC', name: 'grpc' } }),
+          service({ name: 'upper', hosts: ['API.example.com'] }),
+        ],
+      }]),
+      apiVersion: 'networking.istio.io/v1',
+    };
+    const at = '  objects[0] ASMEgressTrafficPolicy istio-egress/egress-by-gw: ';
+    expect(() => EgressQuery.fromManifests([manifest])).toThrow([
+      'EgressQuery: cannot read the egress policies:',
+      `${at}apiVersion: 'networking.istio.io/v1' is not an API version of ASMEgressTrafficPolicy: use istio.alibabacloud.com/v1beta1 or istio.alibabacloud.com/v1`,
+      `${at}spec.egressRules[0].from[0].team: unknown field (expected one of: namespace, workloadSelector)`,
+      `${at}spec.egressRules[0].to[0].hostz: unknown field (expected one of: name, hosts, port, byEgressGateway, httpsUpgrade)`,
+      `${at}spec.egressRules[0].to[1].port.protocol: 'https' is not a protocol of the CRD (supported: HTTP, HTTPS, TLS, TCP, in upper case)`,
+      `${at}spec.egressRules[0].to[2].port.protocol: 'FTP' is not a protocol of the CRD (supported: HTTP, HTTPS, TLS, TCP, in upper case)`,
+      `${at}spec.egressRules[0].to[3].port.protocol: GRPC is a protocol of the CRD that cdk8s-asm-egress does not support (supported: HTTP, HTTPS, TLS, TCP)`,
+      `${at}spec.egressRules[0].to[4].hosts[0]: 'API.example.com' must be lower case`,
+    ].join('\n'));
+  });
+
+  test('reads what only the guardrails and ASM\'s port rules refuse: the policy allows it, and the query says so', () => {
+    // Hand-written, without the guardrail-overrides annotation that the constructs would write.
+    const query = EgressQuery.fromManifests([policyManifest('gw', [{
+      from: [{ namespace: '*', workloadSelector: { app: 'otel' } }, { namespace: 'team-a' }],
+      to: [
+        { name: 'cdn', hosts: ['*.cdn.example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10443 } },
+        { name: 'db', hosts: ['10.0.0.5'], port: { number: 5432, protocol: 'TCP', name: 'tcp' } },
+        { name: 'plain', hosts: ['plain.example.com'], port: { number: 80, protocol: 'HTTP', name: 'http' }, byEgressGateway: { port: 10080 } },
+      ],
+    }])]);
+    expect(query.canReach({ namespace: 'anywhere', labels: { app: 'otel' } }, 'img.cdn.example.com', 443))
+      .toMatchObject({ allowed: true, gateway: 'gw', gatewayPort: 10443, service: 'cdn' });
+    // A port left out while others are set is read as left to ASM.
+    expect(query.canReach({ namespace: 'team-a' }, '10.0.0.5', 5432)).toMatchObject({ allowed: true, gatewayPort: undefined, protocol: 'TCP' });
+    expect(query.canReach({ namespace: 'team-a' }, 'plain.example.com', 80)).toMatchObject({ allowed: true, tlsOrigination: false });
+    expect(query.allowedPairs()).toHaveLength(6);
   });
 
   test('no policy, no access', () => {

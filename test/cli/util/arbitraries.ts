@@ -83,6 +83,10 @@ export const validPolicies = fc.array(policyShape, { minLength: 1, maxLength: 3 
           allow(`source *${text ? `{${text}}` : ''}`, 'MESH_WIDE_SOURCE', s.reason);
         }
         return { namespace: s.namespace, ...(selector ? { workloadSelector: selector } : {}) };
+      }).filter((source, i, all) => {
+        // A rule lists each source once (the same source twice is an error).
+        const key = (x: typeof source) => JSON.stringify([x.namespace, Object.entries(x.workloadSelector ?? {}).sort()]);
+        return all.findIndex((other) => key(other) === key(source)) === i;
       });
       // Overrides only for the services that rules use: an override of nothing is an error.
       const picked = [...new Set(r.picks.map((n) => n % services.length))].map((i) => services[i]);
