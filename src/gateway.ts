@@ -44,11 +44,3 @@ export class PortRange {
     return `${this.min}-${this.max}`;
   }
 }
-
-/** API version of the emitted `ASMEgressTrafficPolicy`. */
-export enum AsmApiVersion {
-  /** `istio.alibabacloud.com/v1beta1`, the version of every documented example. */
-  V1BETA1 = 'istio.alibabacloud.com/v1beta1',
-  /** `istio.alibabacloud.com/v1`, the storage version of newer ASM releases. */
-  V1 = 'istio.alibabacloud.com/v1',
-}

@@ -1,4 +1,6 @@
+export * from './asm-api-version';
 export * from './asm-version';
+export * from './egress-output';
 export * from './external-service';
 export * from './gateway';
 export * from './gateway-service-port';

@@ -1,17 +1,18 @@
 import { Construct } from 'constructs';
+import { AsmApiVersion } from './asm-api-version';
 import { AsmVersion } from './asm-version';
+import { EgressOutput } from './egress-output';
 import { ExternalService } from './external-service';
-import { AsmApiVersion, GatewayPortAllocation } from './gateway';
+import { GatewayPortAllocation } from './gateway';
 import { Guardrail, GuardrailOverride } from './guardrail';
 import { EgressInputError, formatProblem, Problem, problem, throwIfErrors } from './model/problem';
+import { formatSelector } from './model/selector';
 import { dnsLabelError, dnsSubdomainError, labelKeyError, labelValueError, portError } from './model/syntax';
 import { EgressTrafficPolicy } from './policy';
 import { Protocol } from './protocol';
-import { formatSelector } from './query/egress-access';
 import { EgressRegistry } from './registry';
 import { parseGuardrailOverrideLines } from './render/guardrail-overrides';
 import { EgressRule } from './rule';
-import { EgressOutput } from './settings';
 import { ALL_NAMESPACES, EgressSource } from './source';
 
 // Existing ASMEgressTrafficPolicy manifests (plain JSON, e.g. parsed YAML) mapped onto the

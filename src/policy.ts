@@ -1,8 +1,10 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { AsmApiVersion } from './asm-api-version';
 import { AsmVersion } from './asm-version';
+import { includesAsm, EgressOutput } from './egress-output';
 import { ExternalService } from './external-service';
-import { AsmApiVersion, GatewayPortAllocation, PortRange } from './gateway';
+import { GatewayPortAllocation, PortRange } from './gateway';
 import { GuardrailOverride } from './guardrail';
 import * as l1 from './imports/istio.alibabacloud.com';
 import { IstioOptions, istioOptionProblems, ResolvedIstioOptions, resolveIstioOptions } from './istio-options';
@@ -14,7 +16,6 @@ import { EgressRegistry } from './registry';
 import { renderAsmSpec } from './render/asm';
 import { guardrailOverrideAnnotations } from './render/guardrail-overrides';
 import { EgressRule } from './rule';
-import { EgressOutput, includesAsm } from './settings';
 
 /** The namespace ASM's convention puts egress policies in. */
 const POLICY_NAMESPACE = 'istio-egress';

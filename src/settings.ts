@@ -1,20 +1,6 @@
 import type { AsmVersion } from './asm-version';
+import type { EgressOutput } from './egress-output';
 import type { IstioOptions } from './istio-options';
-
-/**
- * What a policy synthesises.
- *
- * @example
- * new EgressTrafficPolicy(chart, 'Egress', { gateway: 'egressgateway-a', output: EgressOutput.ASM_AND_ISTIO });
- */
-export enum EgressOutput {
-  /** The `ASMEgressTrafficPolicy` only (ASM generates the Istio objects from it). */
-  ASM = 'ASM',
-  /** The open-source Istio objects that implement the policy, in place of the ASM object. */
-  ISTIO = 'ISTIO',
-  /** Both: the ASM object, and the Istio objects it stands for (to review or to run on Istio). */
-  ASM_AND_ISTIO = 'ASM_AND_ISTIO',
-}
 
 /**
  * Settings for every policy of an App; each policy may override them.
@@ -71,14 +57,4 @@ export interface EgressSettings {
    * @default false
    */
   readonly strictGuardrails?: boolean;
-}
-
-/** Whether an output includes the ASM object. @internal */
-export function includesAsm(output: EgressOutput): boolean {
-  return output !== EgressOutput.ISTIO;
-}
-
-/** Whether an output includes the Istio objects. @internal */
-export function includesIstio(output: EgressOutput): boolean {
-  return output !== EgressOutput.ASM;
 }

@@ -184,7 +184,7 @@ describe('odd input', () => {
       .from(team, EgressSource.namespace('team-b', { workloadSelector: { app: 'x' } }), EgressSource.namespace('team-b', { workloadSelector: { app: 'x' } }))
       .to(web, api, ExternalService.http('web', { hosts: ['www.example.com'] }));
     const error = synthError(app);
-    expect(error).toMatch(/\[platform\/Egress\/r\] from\[2\]: the same source as from\[1\] \(namespace 'team-b' with labels \[\["app","x"\]\]\); list each source once/);
+    expect(error).toMatch(/\[platform\/Egress\/r\] from\[2\]: the same source as from\[1\] \(team-b\{app=x\}\); list each source once/);
     expect(error).toMatch(/\[platform\/Egress\/r\] to\[2\]: 'web' is already in this rule \(to\[0\]\); list each service once/);
   });
 

@@ -1,5 +1,6 @@
+import { AsmApiVersion } from '../asm-api-version';
 import type { ExternalService } from '../external-service';
-import { AsmApiVersion, GatewayPortAllocation } from '../gateway';
+import { GatewayPortAllocation } from '../gateway';
 import type { GuardrailOverride } from '../guardrail';
 import type { ManifestPolicy, ManifestRule, ManifestSource } from '../manifest';
 

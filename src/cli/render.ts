@@ -1,7 +1,8 @@
 import { Yaml } from 'cdk8s';
+import { EgressOutput } from '../egress-output';
 import { GatewayPortAllocation } from '../gateway';
 import { IstioApiVersion } from '../istio-options';
-import { EgressOutput, EgressSettings } from '../settings';
+import { EgressSettings } from '../settings';
 import { Command, EXIT_INVALID, EXIT_OK, usageError } from './command';
 import { readInputs } from './input';
 import { ASM_VERSION_OPTION, loadPolicies, parseAsmVersion, STRICT_OPTION } from './load';

@@ -1,9 +1,10 @@
+import type { AsmApiVersion } from '../asm-api-version';
 import type { AsmVersion } from '../asm-version';
+import type { EgressOutput } from '../egress-output';
 import type { ExternalService } from '../external-service';
-import type { AsmApiVersion, GatewayPortAllocation, PortRange } from '../gateway';
+import type { GatewayPortAllocation, PortRange } from '../gateway';
 import type { GuardrailOverride } from '../guardrail';
 import type { ResolvedIstioOptions } from '../istio-options';
-import type { EgressOutput } from '../settings';
 import type { Problem } from './problem';
 
 // The egress model of a whole App: plain data built from the constructs once per synthesis, then

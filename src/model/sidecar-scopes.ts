@@ -1,5 +1,5 @@
+import { includesIstio } from '../egress-output';
 import type { ExternalService } from '../external-service';
-import { includesIstio } from '../settings';
 import { gatewayServiceHost, istioHostsOf } from './istio-names';
 import type { PolicyModel, SourceModel } from './model';
 import type { Problem } from './problem';

@@ -1,7 +1,7 @@
+import { includesIstio, includesAsm } from '../egress-output';
 import type { ExternalService } from '../external-service';
 import { GatewayPortAllocation } from '../gateway';
 import { Protocol } from '../protocol';
-import { includesAsm, includesIstio } from '../settings';
 import { servicesOf, type PolicyModel } from './model';
 import type { Problem } from './problem';
 import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';

@@ -5,6 +5,7 @@ import { Protocol } from '../protocol';
 import { validateGuardrails } from './guardrails';
 import type { PolicyModel } from './model';
 import { Problem } from './problem';
+import { formatSelector } from './selector';
 
 /** ASM recommends gateway names of at most this many characters. */
 const GATEWAY_NAME_RECOMMENDED_MAX = 32;
@@ -46,9 +47,9 @@ function validatePolicy(policy: PolicyModel): Problem[] {
     if (rule.services.length === 0) at(rule.path, 'to', 'the rule has no destination: add one with to()');
     // The same entry twice in one rule would be written twice into the CRD.
     rule.sources.forEach((source, i) => {
-      const first = rule.sources.findIndex((s) => s.namespace === source.namespace && labelsText(s.labels) === labelsText(source.labels)
-        && s.serviceAccount === source.serviceAccount);
-      if (first < i) at(rule.path, `from[${i}]`, `the same source as from[${first}] (namespace '${source.namespace}'${source.labels ? ` with labels ${labelsText(source.labels)}` : ''}); list each source once`);
+      const text = formatSelector(source.namespace, source.labels);
+      const first = rule.sources.findIndex((s) => formatSelector(s.namespace, s.labels) === text && s.serviceAccount === source.serviceAccount);
+      if (first < i) at(rule.path, `from[${i}]`, `the same source as from[${first}] (${text}); list each source once`);
     });
     rule.services.forEach((service, i) => {
       const field = `to[${i}]`;
@@ -100,8 +101,4 @@ function protocolConflicts(policies: PolicyModel[]): Problem[] {
     }
   }
   return problems;
-}
-
-function labelsText(labels: Record<string, string> | undefined): string {
-  return JSON.stringify(Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

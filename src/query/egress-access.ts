@@ -1,5 +1,7 @@
 // What a policy allows, as plain data: which sources reach which destinations, and how.
 
+import { formatSelector } from '../model/selector';
+
 /** A workload that sends traffic, as a query names it: its namespace and pod labels. */
 export interface EgressWorkload {
   /** Namespace of the workload. */
@@ -109,12 +111,6 @@ export interface EgressReachability {
 
   /** Every allowed pair that matches, in the order of the policies and rules; the first one is described above. */
   readonly matches: EgressAccess[];
-}
-
-/** A source as text: `mytest{app=sleep-a}`, `mytest` for a whole namespace, `*` for every namespace. @internal */
-export function formatSelector(namespace: string, labels: { [key: string]: string } | undefined): string {
-  const entries = Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return entries.length > 0 ? `${namespace}{${entries.map(([k, v]) => `${k}=${v}`).join(',')}}` : namespace;
 }
 
 /** A destination as text: `httpbin.org:443/HTTPS`. @internal */

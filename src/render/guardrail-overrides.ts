@@ -1,6 +1,6 @@
 import { GuardrailOverride } from '../guardrail';
 import type { PolicyModel } from '../model/model';
-import { formatSelector } from '../query/egress-access';
+import { formatSelector } from '../model/selector';
 
 // The overrides annotation: every guardrail a policy overrides, with its reason, one line per
 // override, sorted, so that a reviewer sees each exception and a diff shows each change. Every

@@ -1,15 +1,15 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { includesIstio, includesAsm } from '../egress-output';
 import { servicePortsOf } from '../gateway-service-port';
 import * as net from '../imports/networking.istio.io';
 import * as sec from '../imports/security.istio.io';
 import { IstioApiVersion } from '../istio-options';
+import { guardrailOverrideAnnotations } from './guardrail-overrides';
 import { labelsPart, objectName } from '../model/istio-names';
 import type { EgressModel, PolicyModel } from '../model/model';
 import { labelsKey, rendersIstio, sidecarScopes } from '../model/sidecar-scopes';
-import { includesAsm, includesIstio } from '../settings';
-import { guardrailOverrideAnnotations } from './guardrail-overrides';
 import { IstioObject, planPolicy, planSidecar } from './istio/plan';
 
 /** Id of the construct, under each policy, that holds the objects rendered at synthesis. @internal */
