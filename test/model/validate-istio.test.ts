@@ -18,7 +18,6 @@ function setup(istio?: IstioOptions, output = EgressOutput.ISTIO) {
   return { app, chart };
 }
 
-afterEach(() => jest.restoreAllMocks());
 
 describe('routing that Istio cannot express', () => {
   test('a wildcard host', () => {

@@ -20,7 +20,6 @@ function render(build: (app: ReturnType<typeof Testing.app>) => void, istio: Ist
 const summary = (objects: any[]) => objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
 const istioOnly = (objects: any[]) => objects.filter((o) => /istio\.io\//.test(o.apiVersion));
 
-afterEach(() => jest.restoreAllMocks());
 
 test('example 1 (networking.istio.io/v1): HTTP from sleep-a through gateway port 80', () => {
   const { objects } = render((app) => new Example1(app, 'example-1'));

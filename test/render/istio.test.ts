@@ -28,7 +28,6 @@ function setup(istio?: IstioOptions, output = EgressOutput.ISTIO) {
 const byKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
 const named = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
-afterEach(() => jest.restoreAllMocks());
 
 describe('output', () => {
   test('ASM by default: no Istio object', () => {

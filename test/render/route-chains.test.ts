@@ -63,7 +63,6 @@ function istioApp(istio = {}): App {
   return app;
 }
 
-afterEach(() => jest.restoreAllMocks());
 
 describe('documented examples, converted to Istio', () => {
   test.each(DOCUMENTED)('$name: every allowed request reaches its service through the gateway port the policy gives it', ({ build, spec }) => {
