@@ -5,6 +5,15 @@ import { Problem } from '../model/problem';
 import { isSharedProtocol } from '../protocol';
 import { allocateGatewayPorts, PortRequest } from './port-allocator';
 
+/**
+ * Ports that the gateway's own Envoy and pilot-agent listen on (admin, outbound and inbound
+ * capture, HBONE, xDS, health, metrics, DNS proxy): a gateway server there cannot bind.
+ * @see https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio
+ */
+const ISTIO_PROXY_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15010, 15012, 15014, 15017, 15020, 15021, 15053, 15090];
+/** The block that holds them, never allocated: Istio may add ports there. */
+const ISTIO_PROXY_BLOCK = { min: 15000, max: 15099 };
+
 /** Gateway ports of every policy of the App: explicit ones checked, the others allocated. @internal */
 export interface ModelPorts {
   readonly ports: Map<string, Map<ExternalService, number>>;
@@ -30,13 +39,28 @@ export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Re
     const where = new Map<string, { path: string; field: string }>();
     const requests: PortRequest[] = uses.map(({ service, rule, index }) => {
       const owner = `${rule.path} to[${index}] '${service.name}'`;
-      where.set(owner, { path: rule.path, field: `to[${index}].byEgressGateway.port` });
-      return { key: service._destinationKey, shared: isSharedProtocol(service.protocol), explicitPort: service.gatewayPort, owner };
+      const field = `to[${index}].byEgressGateway.port`;
+      where.set(owner, { path: rule.path, field });
+      let explicitPort = service.gatewayPort;
+      if (explicitPort !== undefined && ISTIO_PROXY_PORTS.includes(explicitPort)) {
+        problems.push({
+          path: rule.path,
+          field,
+          message: `gateway port ${explicitPort} of '${service.name}' is one of the ports the gateway's Istio proxy listens on itself (${ISTIO_PROXY_PORTS.join(', ')}); choose another port`,
+          severity: 'error',
+        });
+        explicitPort = undefined;
+      }
+      return { key: service._destinationKey, shared: isSharedProtocol(service.protocol), explicitPort, owner };
     });
+    // The rest of the block stays usable when a user sets such a port explicitly.
+    const explicit = new Set(requests.map((r) => r.explicitPort));
+    const proxyBlock = Array.from({ length: ISTIO_PROXY_BLOCK.max - ISTIO_PROXY_BLOCK.min + 1 }, (_, i) => ISTIO_PROXY_BLOCK.min + i)
+      .filter((p) => !explicit.has(p) && !policy.excludedPorts.includes(p));
     const result = allocateGatewayPorts({
       gateway: policy.gateway,
       range: { min: policy.portRange.min, max: policy.portRange.max },
-      excludedPorts: policy.excludedPorts,
+      excludedPorts: [...policy.excludedPorts, ...proxyBlock],
       pinned: pinned[policy.gateway],
     }, requests);
 

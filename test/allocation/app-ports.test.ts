@@ -56,12 +56,12 @@ describe('gateway ports across the App', () => {
 
   test('explicit ports of two charts that cannot share are an error naming both constructs', () => {
     const app = Testing.app();
-    new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('mine').from(source).to(tls(1, 15000));
-    new EgressRule(new Chart(app, 'team'), 'Theirs', { gateway: 'gw' }).from(source).to(tls(2, 15000));
+    new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('mine').from(source).to(tls(1, 16000));
+    new EgressRule(new Chart(app, 'team'), 'Theirs', { gateway: 'gw' }).from(source).to(tls(2, 16000));
     // Reported once (at the first owner): the message names both.
     expect(synthError(app)).toBe([
       'Validation failed with the following errors:',
-      "  [platform/Egress/mine] to[0].byEgressGateway.port: Gateway 'gw': explicit port 15000 is claimed by \"platform/Egress/mine to[0] 'tls-1'\" "
+      "  [platform/Egress/mine] to[0].byEgressGateway.port: Gateway 'gw': explicit port 16000 is claimed by \"platform/Egress/mine to[0] 'tls-1'\" "
       + "for tls-1.example.com:443 (TLS) and by \"team/Theirs to[0] 'tls-2'\" for tls-2.example.com:443 (TLS), "
       + 'but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.',
     ].join('\n'));
@@ -97,13 +97,33 @@ describe('gateway ports across the App', () => {
 
   test('excluded ports are never allocated, and an explicit excluded port is an error', () => {
     const app = Testing.app();
-    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(15020, 15023), excludedPorts: [15020, 15021] })
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(16020, 16023), excludedPorts: [16020, 16021] })
       .addRule().from(source).to(tls(1), tls(2));
-    expect(Object.values(portsByService(app)).sort()).toEqual([15022, 15023]);
+    expect(Object.values(portsByService(app)).sort()).toEqual([16022, 16023]);
 
     const bad = Testing.app();
-    new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw', excludedPorts: [15021] }).addRule('r').from(source).to(tls(1, 15021));
-    expect(synthError(bad)).toMatch(/\[c\/Egress\/r\] to\[0\].byEgressGateway.port: Gateway 'gw': explicit port 15021 of .* is one of the gateway's excluded ports/);
+    new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw', excludedPorts: [16021] }).addRule('r').from(source).to(tls(1, 16021));
+    expect(synthError(bad)).toMatch(/\[c\/Egress\/r\] to\[0\].byEgressGateway.port: Gateway 'gw': explicit port 16021 of .* is one of the gateway's excluded ports/);
+  });
+
+  test("the ports of the gateway's own Istio proxy are never allocated, and an explicit one is an error", () => {
+    const app = Testing.app();
+    // A range of the proxy block and one port on each side: the two services get the outside ones.
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(14999, 15100) })
+      .addRule().from(source).to(tls(1), tls(2));
+    expect(Object.values(portsByService(app)).sort()).toEqual([14999, 15100]);
+
+    // 15050 is in the block but no proxy listens there: set explicitly, it is kept.
+    const bad = Testing.app();
+    new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(source).to(tls(1, 15021), tls(2, 15050));
+    expect(synthError(bad)).toBe([
+      'Validation failed with the following errors:',
+      "  [c/Egress/r] to[0].byEgressGateway.port: gateway port 15021 of 'tls-1' is one of the ports the gateway's Istio proxy listens on itself "
+      + '(15000, 15001, 15004, 15006, 15008, 15009, 15010, 15012, 15014, 15017, 15020, 15021, 15053, 15090); choose another port',
+    ].join('\n'));
+    const kept = Testing.app();
+    new EgressTrafficPolicy(new Chart(kept, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(source).to(tls(2, 15050));
+    expect(portsByService(kept)).toEqual({ 'tls-2': 15050 });
   });
 
   test('ports do not depend on the order of charts, rules and services', () => {
