@@ -58,6 +58,8 @@ export function selectorsOverlap(a: Record<string, string>, b: Record<string, st
 export function sidecarScopes(policies: PolicyModel[]): { scopes: SidecarScope[]; problems: Problem[] } {
   const istio = policies.filter(rendersIstio).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const problems: Problem[] = [];
+  // The mesh has one root namespace; should policies disagree on it, every value they give counts.
+  const rootNamespaces = new Set(istio.map((p) => p.istio!.meshRootNamespace));
 
   // Selectors to enforce, per namespace, in declaration order (the first of each kept for messages).
   const selectors = new Map<string, Map<string, { labels: Record<string, string>; path: string }>>();
@@ -70,6 +72,16 @@ export function sidecarScopes(policies: PolicyModel[]): { scopes: SidecarScope[]
           return;
         }
         if (!enforcedSelector(policy, source)) return;
+        if (rootNamespaces.has(source.namespace)) {
+          // The Sidecar without selector that keeps the rest of the namespace out would be the
+          // default Sidecar of the whole mesh; without it, the rest of the namespace would pass.
+          problems.push(error(rule.path, `from[${i}].workloadSelector`,
+            `namespace '${source.namespace}' is the mesh's root namespace (istio.meshRootNamespace), where the Sidecar without selector `
+            + 'that keeps this selector\'s hosts from the rest of the namespace would become the default Sidecar of every namespace without one of its own, '
+            + 'cutting the whole mesh off from everything it does not list: run the workloads in another namespace, identify them by serviceAccountName instead of a workloadSelector, '
+            + 'or set istio.enforceWorkloadSelectors to false'));
+          return;
+        }
         const inNs = selectors.get(source.namespace) ?? new Map();
         selectors.set(source.namespace, inNs);
         const key = labelsKey(source.labels);
@@ -172,7 +184,7 @@ function namespaceGrantLeaks(
   for (const policy of policies) {
     for (const rule of policy.rules) {
       rule.sources.forEach((source, i) => {
-        if (!enforcedSelector(policy, source)) return;
+        if (!enforcedSelector(policy, source) || !grants.has(source.namespace)) return;
         const ns = source.namespace;
         const own = labelsKey(source.labels);
         const passes = (g: Grant) => source.serviceAccount === undefined || g.serviceAccount === source.serviceAccount;

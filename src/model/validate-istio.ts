@@ -136,15 +136,19 @@ function hostnameTcpPortConflicts(policies: PolicyModel[]): Problem[] {
   return problems;
 }
 
-/** Two gateways with one Service, or with selectors that can select the same pods. */
+/**
+ * Two gateways with one Service, or with selectors that can select the same pods. A Gateway's
+ * selector matches pods in every namespace (unless istiod runs with
+ * PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true, which this check does not assume), so labels are compared
+ * across namespaces.
+ */
 function gatewayIdentityConflicts(policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
   policies.forEach((policy, i) => {
     const istio = policy.istio!;
     for (const other of policies.slice(0, i)) {
       const o = other.istio!;
-      if (o.gatewayNamespace !== istio.gatewayNamespace) continue;
-      if (o.gatewayServiceName === istio.gatewayServiceName) {
+      if (o.gatewayNamespace === istio.gatewayNamespace && o.gatewayServiceName === istio.gatewayServiceName) {
         problems.push({
           path: policy.path,
           field: 'istio.gatewayServiceName',
@@ -153,10 +157,15 @@ function gatewayIdentityConflicts(policies: PolicyModel[]): Problem[] {
         });
       }
       if (selectorsOverlap(o.gatewayLabels, istio.gatewayLabels)) {
+        const conflict = o.gatewayNamespace === istio.gatewayNamespace
+          ? `in namespace ${istio.gatewayNamespace}, so their Gateways and AuthorizationPolicies would apply to each other's pods`
+          : `in namespaces ${istio.gatewayNamespace} and ${o.gatewayNamespace}: a Gateway's selector matches pods of every namespace `
+            + '(unless istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true), so each gateway\'s pods would also serve the other\'s Gateway';
         problems.push({
           path: policy.path,
           field: 'istio.gatewayLabels',
-          message: `the pods of gateway '${policy.gateway}' and of gateway '${other.gateway}' (at ${other.path}) can carry the same labels in namespace ${istio.gatewayNamespace}, so their Gateways and AuthorizationPolicies would apply to each other's pods: give each gateway labels of its own`,
+          message: `the pods of gateway '${policy.gateway}' and of gateway '${other.gateway}' (at ${other.path}) can carry the same labels ${conflict}: `
+            + 'give each gateway labels of its own',
           severity: 'error',
         });
       }

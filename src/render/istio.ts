@@ -1,3 +1,4 @@
+import { isIP } from 'net';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -5,7 +6,7 @@ import { includesIstio, includesAsm } from '../egress-output';
 import { servicePortsOf } from '../gateway-service-port';
 import * as net from '../imports/networking.istio.io';
 import * as sec from '../imports/security.istio.io';
-import { IstioApiVersion } from '../istio-options';
+import { IstioApiVersion, type NetworkPolicyDestination } from '../istio-options';
 import { guardrailOverrideAnnotations } from './guardrail-overrides';
 import { labelsPart, objectName } from '../model/istio-names';
 import type { EgressModel, PolicyModel } from '../model/model';
@@ -104,7 +105,6 @@ function networkPolicies(scope: Construct, policy: PolicyModel): void {
       const name = source.labels ? objectName(base, labelsPart(source.labels)) : objectName(base);
       const id = `NetworkPolicy.${source.namespace}.${name}`;
       const peer = (suffix: string) => `${id}.${suffix}`;
-      const anyAddress = [kplus.NetworkPolicyIpBlock.anyIpv4(scope, peer('Any4')), kplus.NetworkPolicyIpBlock.anyIpv6(scope, peer('Any6'))];
       new kplus.NetworkPolicy(scope, id, {
         metadata: { name, namespace: source.namespace },
         selector: source.labels ? kplus.Pods.select(scope, peer('Pods'), { labels: source.labels }) : kplus.Pods.all(scope, peer('Pods')),
@@ -117,15 +117,30 @@ function networkPolicies(scope: Construct, policy: PolicyModel): void {
                 namespaces: kplus.Namespaces.select(scope, peer('GatewayNamespace'), { names: [istio.gatewayNamespace] }),
               }),
             },
-            // DNS, and the sidecar's xDS and certificates (15012): from istiod in the cluster, or from
-            // ASM's managed control plane outside it, hence any address.
-            ...anyAddress.map((p) => ({
-              peer: p,
-              ports: [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53), kplus.NetworkPolicyPort.tcp(15012)],
-            })),
+            // DNS, and the sidecar's xDS and certificates: only to where they are served, so that a
+            // pod that bypasses its sidecar cannot reach other hosts (or DNS servers) on these ports.
+            ...destinationRules(scope, peer('Dns'), istio.networkPolicyDns, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]),
+            ...destinationRules(scope, peer('ControlPlane'), istio.networkPolicyControlPlane, [kplus.NetworkPolicyPort.tcp(15012)]),
           ],
         },
       });
     }
   }
+}
+
+/** Egress rules to a destination's pods and IP blocks, on the given ports. */
+function destinationRules(
+  scope: Construct, id: string, destination: NetworkPolicyDestination, ports: kplus.NetworkPolicyPort[],
+): kplus.NetworkPolicyRule[] {
+  const pods = destination.namespace !== undefined && destination.podLabels !== undefined
+    ? [kplus.Pods.select(scope, `${id}.Pods`, {
+      labels: destination.podLabels,
+      namespaces: kplus.Namespaces.select(scope, `${id}.Namespace`, { names: [destination.namespace] }),
+    })]
+    : [];
+  const blocks = (destination.ipBlocks ?? []).map((cidr, i) => {
+    const block = isIP(cidr.split('/')[0]) === 6 ? kplus.NetworkPolicyIpBlock.ipv6 : kplus.NetworkPolicyIpBlock.ipv4;
+    return block(scope, `${id}.IpBlock${i}`, cidr);
+  });
+  return [...pods, ...blocks].map((peer) => ({ peer, ports }));
 }

@@ -3,7 +3,7 @@ import {
   EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation, Guardrail, GuardrailOverride,
   IstioOptions,
 } from '../../src';
-import { synthError, synthObjects } from '../util/synth';
+import { errorOf, synthError, synthObjects } from '../util/synth';
 
 // What the Istio output cannot express is a synthesis error naming the construct and the field,
 // never silently wrong YAML.
@@ -97,7 +97,27 @@ describe('gateways and outputs', () => {
       .addRule().from(team).to(ExternalService.https('other', { hosts: ['other.example.com'] }));
     const error = synthError(app);
     expect(error).toMatch(/\[platform\/B\] istio.gatewayServiceName: gateway 'gw-b' and gateway 'gw-a' \(at platform\/A\) both use Service istio-system\/egress/);
-    expect(error).toMatch(/\[platform\/B\] istio.gatewayLabels: the pods of gateway 'gw-b' and of gateway 'gw-a' \(at platform\/A\) can carry the same labels/);
+    expect(error).toMatch(/\[platform\/B\] istio.gatewayLabels: the pods of gateway 'gw-b' and of gateway 'gw-a' \(at platform\/A\) can carry the same labels in namespace istio-system, so their Gateways and AuthorizationPolicies would apply to each other's pods: give each gateway labels of its own/);
+  });
+
+  test('gateway labels are compared across namespaces: a Gateway selects pods of every namespace', () => {
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { gatewayNamespace: 'egress-a', gatewayLabels: { istio: 'egressgateway' } } }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', istio: { gatewayNamespace: 'egress-b', gatewayLabels: { istio: 'egressgateway', team: 'b' } } })
+      .addRule().from(team).to(ExternalService.https('other', { hosts: ['other.example.com'] }));
+    const error = synthError(app);
+    expect(error).toContain("[platform/B] istio.gatewayLabels: the pods of gateway 'gw-b' and of gateway 'gw-a' (at platform/A) can carry the same labels "
+      + "in namespaces egress-b and egress-a: a Gateway's selector matches pods of every namespace (unless istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true), "
+      + "so each gateway's pods would also serve the other's Gateway: give each gateway labels of its own");
+    // A Service is namespaced: one name in two namespaces is two Services.
+    expect(error).not.toMatch(/gatewayServiceName/);
+
+    const distinct = setup();
+    new EgressTrafficPolicy(distinct.chart, 'A', { gateway: 'gw-a', istio: { gatewayNamespace: 'egress-a', gatewayLabels: { istio: 'egressgateway', team: 'a' } } })
+      .addRule().from(team).to(api);
+    new EgressTrafficPolicy(distinct.chart, 'B', { gateway: 'gw-b', istio: { gatewayNamespace: 'egress-b', gatewayLabels: { istio: 'egressgateway', team: 'b' } } })
+      .addRule().from(team).to(ExternalService.https('other', { hosts: ['other.example.com'] }));
+    expect(synthObjects(distinct.app).filter((o) => o.kind === 'Gateway').map((o) => o.metadata.namespace)).toEqual(['egress-a', 'egress-b']);
   });
 
   test('ports allocated by ASM cannot be written into Istio objects', () => {
@@ -141,6 +161,31 @@ describe('gateways and outputs', () => {
     expect(message).toMatch(/istio.sidecarEgressHosts\[0\]: 'istio-system' is not of the form <namespace>\/<host>/);
   });
 
+  test('NetworkPolicy destinations and the mesh root namespace are checked at construction, each with its field', () => {
+    const { chart } = setup();
+    const message = errorOf(() => new EgressTrafficPolicy(chart, 'Egress', {
+      gateway: 'gw-a',
+      istio: {
+        networkPolicy: true,
+        networkPolicyDns: {},
+        networkPolicyControlPlane: { podLabels: { 'app': 'istiod', 'bad key!': 'x' }, ipBlocks: ['10.0.0.1', '0.0.0.0/0', '::/0', '10.0.0.0/33', 'fd00::/64'] },
+        meshRootNamespace: 'Istio_Root',
+      },
+    }));
+    expect(message.split('\n').slice(1).map((l) => l.trim())).toEqual([
+      'istio.networkPolicyDns: give the destination pods (namespace and podLabels), ipBlocks, or both',
+      'istio.networkPolicyControlPlane.namespace: podLabels select pods in a namespace: give it',
+      "istio.networkPolicyControlPlane.podLabels.bad key!: label key 'bad key!' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "istio.networkPolicyControlPlane.ipBlocks[0]: '10.0.0.1' is not a CIDR block (an IP address and a prefix length, e.g. '10.0.0.10/32' or 'fd00::a/128')",
+      "istio.networkPolicyControlPlane.ipBlocks[1]: '0.0.0.0/0' is every address, which would let pods that bypass their sidecar reach any host on this port: name the destination's addresses",
+      "istio.networkPolicyControlPlane.ipBlocks[2]: '::/0' is every address, which would let pods that bypass their sidecar reach any host on this port: name the destination's addresses",
+      "istio.networkPolicyControlPlane.ipBlocks[3]: '10.0.0.0/33' is not a CIDR block (an IP address and a prefix length, e.g. '10.0.0.10/32' or 'fd00::a/128')",
+      "istio.meshRootNamespace: 'Istio_Root' is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)",
+    ]);
+    expect(errorOf(() => new EgressTrafficPolicy(chart, 'Egress2', { gateway: 'gw-b', istio: { networkPolicyDns: { namespace: 'kube-system', podLabels: {} } } })))
+      .toMatch(/istio.networkPolicyDns.podLabels: select the destination pods in namespace 'kube-system': give at least one label/);
+  });
+
   test('App options apply field by field under the policy\'s own', () => {
     const { app, chart } = setup({ gatewayNamespace: 'egress-gw', gatewayLabels: { istio: 'egress' } });
     new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', istio: { gatewayLabels: { app: 'gw-a' } } }).addRule().from(team).to(api);
@@ -172,6 +217,45 @@ describe('workload selectors that Sidecars cannot enforce', () => {
     const error = synthError(app);
     expect(error).toMatch(/\[platform\/Egress\/r\] from\[0\].workloadSelector: a source of every namespace cannot have its workloadSelector enforced: Sidecars are per namespace/);
     expect(error).toMatch(/\[platform\/Egress\/r\] from\[0\].namespace: a NetworkPolicy belongs to one namespace, so a source of every namespace cannot have one \(istio.networkPolicy\)/);
+  });
+
+  test('a selector source in the mesh root namespace, where the Sidecar for the rest of the namespace would be the whole mesh\'s default', () => {
+    const message = "from[0].workloadSelector: namespace 'istio-system' is the mesh's root namespace (istio.meshRootNamespace), "
+      + "where the Sidecar without selector that keeps this selector's hosts from the rest of the namespace would become the default Sidecar of every namespace "
+      + 'without one of its own, cutting the whole mesh off from everything it does not list: run the workloads in another namespace, '
+      + 'identify them by serviceAccountName instead of a workloadSelector, or set istio.enforceWorkloadSelectors to false';
+    const { app, chart } = setup();
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(EgressSource.namespace('istio-system', { workloadSelector: { app: 'x' } })).to(api);
+    const error = synthError(app);
+    expect(error).toContain(`[platform/Egress/r] ${message}`);
+    expect(error.split('\n').filter((l) => l.includes('['))).toHaveLength(1);
+
+    // By service account, or without enforcement, there is no Sidecar to refuse.
+    for (const [source, istio] of [
+      [EgressSource.namespace('istio-system', { serviceAccountName: 'x' }), {}],
+      [EgressSource.namespace('istio-system', { workloadSelector: { app: 'x' } }), { enforceWorkloadSelectors: false }],
+    ] as const) {
+      const ok = setup(istio);
+      new EgressTrafficPolicy(ok.chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(source).to(api);
+      expect(synthObjects(ok.app).filter((o) => o.kind === 'Sidecar')).toEqual([]);
+    }
+  });
+
+  test('the mesh root namespace is configurable; a value of any policy counts', () => {
+    const { app, chart } = setup({ meshRootNamespace: 'mesh-root' });
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(EgressSource.namespace('istio-system', { workloadSelector: { app: 'x' } })).to(api);
+    expect(synthObjects(app).filter((o) => o.kind === 'Sidecar').map((o) => [o.metadata.namespace, o.spec.workloadSelector])).toEqual([
+      ['istio-system', undefined],
+      ['istio-system', { labels: { app: 'x' } }],
+    ]);
+
+    const other = setup({ meshRootNamespace: 'mesh-root' });
+    new EgressTrafficPolicy(other.chart, 'A', { gateway: 'gw-a' }).addRule('r').from(EgressSource.namespace('mesh-root', { workloadSelector: { app: 'x' } })).to(api);
+    new EgressTrafficPolicy(other.chart, 'B', { gateway: 'gw-b', istio: { meshRootNamespace: 'istio-system' } }).addRule('r')
+      .from(EgressSource.namespace('istio-system', { workloadSelector: { app: 'y' } })).to(ExternalService.https('other', { hosts: ['other.example.com'] }));
+    const error = synthError(other.app);
+    expect(error).toContain("[platform/A/r] from[0].workloadSelector: namespace 'mesh-root' is the mesh's root namespace (istio.meshRootNamespace)");
+    expect(error).toContain("[platform/B/r] from[0].workloadSelector: namespace 'istio-system' is the mesh's root namespace (istio.meshRootNamespace)");
   });
 
   test('Sidecar base hosts that show every egress host', () => {

@@ -189,7 +189,7 @@ describe('TLS origination', () => {
 });
 
 describe('AuthorizationPolicy', () => {
-  test('one ALLOW rule per egress rule: namespaces, or principals where a service account is given; HTTP also by host', () => {
+  test('per egress rule, an ALLOW rule for its HTTP services (port and host) and one for the others (port only), with the same sources', () => {
     const { app, chart } = setup({ trustDomain: 'corp.example' });
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
     policy.addRule('a').from(team, EgressSource.namespace('shop', { serviceAccountName: 'checkout' })).to(web, api);
@@ -203,15 +203,39 @@ describe('AuthorizationPolicy', () => {
       spec: {
         selector: { matchLabels: { istio: 'gw-a' } },
         action: 'ALLOW',
+        // On the gateway's TLS/TCP connections Istio ignores a whole ALLOW rule that names hosts
+        // anywhere, so HTTPS, TLS and TCP services must not share a rule with an HTTP service.
         rules: [
           {
             from: [{ source: { namespaces: ['team-a'] } }, { source: { principals: ['corp.example/ns/shop/sa/checkout'] } }],
-            to: [{ operation: { ports: ports(web), hosts: ['www.example.com', 'www.example.com:80'] } }, { operation: { ports: ports(api) } }],
+            to: [{ operation: { ports: ports(web), hosts: ['www.example.com', 'www.example.com:80'] } }],
+          },
+          {
+            from: [{ source: { namespaces: ['team-a'] } }, { source: { principals: ['corp.example/ns/shop/sa/checkout'] } }],
+            to: [{ operation: { ports: ports(api) } }],
           },
           { from: [{ source: { namespaces: ['ops'] } }], to: [{ operation: { ports: ports(db) } }] },
         ],
       },
     });
+  });
+
+  test('the HTTP rule comes first whatever the order of the services; a rule with services of one kind gives one rule', () => {
+    const { app, chart } = setup();
+    const tls = ExternalService.tls('mq', { hosts: ['mq.example.com'], port: 5671, gatewayPort: 15671 });
+    const plain = ExternalService.http('plain', { hosts: ['plain.example.com'], port: 8080, gatewayPort: 10080, httpsUpgrade: { port: 8443 } });
+    const secure = ExternalService.https('secure', { hosts: ['secure.example.com'], gatewayPort: 10443 });
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    policy.addRule('mixed').from(team).to(tls, plain, secure);
+    policy.addRule('http-only').from(EgressSource.namespace('ops')).to(plain);
+    policy.addRule('tls-only').from(EgressSource.namespace('ops')).to(tls);
+    const rules = named(synthObjects(app), 'AuthorizationPolicy', 'gw-a').spec.rules;
+    expect(rules.map((r: any) => [r.from[0].source.namespaces, r.to.map((t: any) => t.operation)])).toEqual([
+      [['team-a'], [{ ports: ['10080'], hosts: ['plain.example.com', 'plain.example.com:8080'] }]],
+      [['team-a'], [{ ports: ['15671'] }, { ports: ['10443'] }]],
+      [['ops'], [{ ports: ['10080'], hosts: ['plain.example.com', 'plain.example.com:8080'] }]],
+      [['ops'], [{ ports: ['15671'] }]],
+    ]);
   });
 
   test('a source of every namespace is admitted from any namespace, or by service account in any namespace', () => {
@@ -294,6 +318,25 @@ describe('Sidecars for workload selectors', () => {
   });
 });
 
+describe('Sidecars: their home chart', () => {
+  test('moves to the chart of a policy earlier by construct path once it has a source in the namespace (the README advises deploying the charts together)', () => {
+    const { app } = setup();
+    const platform = new Chart(app, 'b-platform');
+    const other = new Chart(app, 'a-other');
+    const cart = EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } });
+    new EgressTrafficPolicy(platform, 'Egress', { gateway: 'gw-b' }).addRule().from(cart).to(api);
+    const otherPolicy = new EgressTrafficPolicy(other, 'Egress', { gateway: 'gw-a' });
+    otherPolicy.addRule().from(EgressSource.namespace('team-a')).to(web);
+    const sidecarsOf = (chart: Chart) => byKind(Testing.synth(chart), 'Sidecar').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    expect(sidecarsOf(platform)).toEqual(['shop/egress-sidecar', expect.stringMatching(/^shop\/egress-sidecar\.app-cart-/)]);
+    expect(sidecarsOf(other)).toEqual([]);
+
+    otherPolicy.addRule().from(EgressSource.namespace('shop')).to(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
+    expect(sidecarsOf(platform)).toEqual([]);
+    expect(sidecarsOf(other)).toEqual(['shop/egress-sidecar', expect.stringMatching(/^shop\/egress-sidecar\.app-cart-/)]);
+  });
+});
+
 describe('the gateway\'s ports', () => {
   function twoPorts(istio: IstioOptions, output: EgressOutput) {
     const { app, chart } = setup(istio, output);
@@ -347,16 +390,53 @@ describe('NetworkPolicy', () => {
     ]);
     expect(policies[0].spec.podSelector).toEqual({});
     expect(policies[1].spec.podSelector).toEqual({ matchLabels: { app: 'cart' } });
-    const anyPorts = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }, { port: 15012, protocol: 'TCP' }];
     expect(policies[1].spec).toMatchObject({
       policyTypes: ['Egress'],
       egress: [
         { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { istio: 'gw-a' } } }] },
-        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: anyPorts },
-        { to: [{ ipBlock: { cidr: '::/0' } }], ports: anyPorts },
+        // DNS to the cluster's DNS pods and the control plane to istiod's, by default: no address outside them.
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+        },
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { app: 'istiod' } } }],
+          ports: [{ port: 15012, protocol: 'TCP' }],
+        },
       ],
     });
+    expect(policies[1].spec.egress).toHaveLength(3);
     expect(policies[1].spec.egress[0].ports ?? []).toEqual([]);
+    expect(JSON.stringify(policies)).not.toMatch(/ipBlock/);
+  });
+
+  test('DNS and the control plane can be other pods, or IP blocks outside the cluster (node-local DNS, ASM\'s managed control plane)', () => {
+    const { app, chart } = setup({
+      networkPolicy: true,
+      networkPolicyDns: { namespace: 'dns', podLabels: { app: 'coredns' }, ipBlocks: ['169.254.20.10/32'] },
+      networkPolicyControlPlane: { namespace: 'istio-system', podLabels: { app: 'istiod' } },
+    });
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', istio: { networkPolicyControlPlane: { ipBlocks: ['192.168.0.10/32', 'fd00::10/128'] } } })
+      .addRule().from(team).to(web);
+    const policies = byKind(synthObjects(app), 'NetworkPolicy');
+    expect(policies.map((p) => p.metadata.name)).toEqual(['egress-via-gw-a', 'egress-via-gw-b']);
+    const dnsPorts = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
+    const xdsPorts = [{ port: 15012, protocol: 'TCP' }];
+    const dns = [
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { app: 'coredns' } } }], ports: dnsPorts },
+      { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: dnsPorts },
+    ];
+    // The App's DNS for both; gw-b's own control plane replaces the App's (pods) as a whole.
+    expect(policies[0].spec.egress.slice(1)).toEqual([
+      ...dns,
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { app: 'istiod' } } }], ports: xdsPorts },
+    ]);
+    expect(policies[1].spec.egress.slice(1)).toEqual([
+      ...dns,
+      { to: [{ ipBlock: { cidr: '192.168.0.10/32' } }], ports: xdsPorts },
+      { to: [{ ipBlock: { cidr: 'fd00::10/128' } }], ports: xdsPorts },
+    ]);
   });
 });
 

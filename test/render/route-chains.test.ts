@@ -139,6 +139,97 @@ describe('service accounts and gateway settings', () => {
   });
 });
 
+describe('TLS and TCP services in a rule that also has an HTTP service', () => {
+  // Istio builds an AuthorizationPolicy rule for a TLS/TCP connection only if NONE of its `to`,
+  // `from` or `when` entries names an HTTP-only field (hosts, methods, paths, request principals,
+  // request.* conditions); in an ALLOW policy it ignores the whole rule otherwise. Fixed gateway
+  // ports, so that the policies below can be written by hand.
+  const spec: PolicySpec[] = [{
+    gateway: 'gw-a',
+    rules: [{
+      sources: [{ namespace: 'team-a' }],
+      services: [
+        { name: 'web', protocol: 'HTTP', hosts: ['www.example.com'], port: 80, upgradePort: 443, gatewayPort: 10080 },
+        { name: 'api', protocol: 'HTTPS', hosts: ['api.example.com'], port: 443, gatewayPort: 10443 },
+        { name: 'mq', protocol: 'TLS', hosts: ['mq.example.com'], port: 5671, gatewayPort: 15671 },
+        { name: 'db', protocol: 'TCP', hosts: ['203.0.113.10'], port: 5432, gatewayPort: 15432 },
+      ],
+    }],
+  }];
+  const client = { namespace: 'team-a' };
+  const requests = allowedRequests(spec);
+  const isHttp = (r: { request: { protocol: string } }) => r.request.protocol === 'HTTP';
+  const team = [{ source: { namespaces: ['team-a'] } }];
+  const webTo = { operation: { ports: ['10080'], hosts: ['www.example.com', 'www.example.com:80'] } };
+  const portTos = [{ operation: { ports: ['10443'] } }, { operation: { ports: ['15671'] } }, { operation: { ports: ['15432'] } }];
+  const denial = (port: number) => ({
+    ok: false,
+    stage: 'authorization',
+    reason: `no ALLOW rule admits cluster.local/ns/team-a/sa/default to port ${port} (1 rule(s) that would admit it are ignored on this TLS/TCP connection: they name HTTP-only fields)`,
+  });
+
+  /** The synthesised objects, with the AuthorizationPolicy's rules replaced. */
+  function withRules(rules: any[], action = 'ALLOW'): any[] {
+    const objects = JSON.parse(JSON.stringify(synthObjects(buildApp(spec))));
+    Object.assign(objects.find((o: any) => o.kind === 'AuthorizationPolicy').spec, { action, rules });
+    return objects;
+  }
+
+  test('the rendered objects let every request through', () => {
+    const objects = synthObjects(buildApp(spec));
+    expect(requests.map((r) => r.request.protocol)).toEqual(['HTTP', 'HTTPS', 'TLS', 'TCP']);
+    for (const r of requests) {
+      expect({ request: r.request, trace: traceRoute(objects, r.gateway, r.client, r.request, r.expect) })
+        .toEqual({ request: r.request, trace: expect.objectContaining({ ok: true }) });
+    }
+    // No rendered rule names hosts next to a port-only destination.
+    for (const rule of objects.find((o) => o.kind === 'AuthorizationPolicy').spec.rules) {
+      expect(new Set(rule.to.map((t: any) => t.operation.hosts !== undefined)).size).toBe(1);
+    }
+  });
+
+  test('the checker fails the former rendering (one rule for all services) at the AuthorizationPolicy, for TLS and TCP only', () => {
+    const old = withRules([{ from: team, to: [webTo, ...portTos] }]);
+    for (const r of requests) {
+      const trace = traceRoute(old, r.gateway, r.client, r.request, r.expect);
+      const expected = isHttp(r) ? expect.objectContaining({ ok: true }) : denial(r.service.gatewayPort!);
+      expect({ request: r.request, trace }).toEqual({ request: r.request, trace: expected });
+    }
+  });
+
+  test('the same rule split in two, as the renderer now does, lets every request through', () => {
+    const split = withRules([{ from: team, to: [webTo] }, { from: team, to: portTos }]);
+    for (const r of requests) expect(traceRoute(split, r.gateway, r.client, r.request, r.expect)).toMatchObject({ ok: true });
+  });
+
+  test.each<[string, any]>([
+    ['a request principal in `from`', { from: [{ source: { namespaces: ['team-a'] } }, { source: { requestPrincipals: ['*'] } }], to: portTos }],
+    ['a request header condition in `when`', { from: team, to: portTos, when: [{ key: 'request.headers[x-team]', values: ['a'] }] }],
+    ['a method next to the ports', { from: team, to: [...portTos, { operation: { methods: ['GET'] } }] }],
+  ])('a port-only rule with %s is ignored on TLS and TCP connections', (_, rule) => {
+    const objects = withRules([{ from: team, to: [webTo] }, rule]);
+    for (const r of requests.filter((x) => !isHttp(x))) {
+      expect(traceRoute(objects, r.gateway, r.client, r.request, r.expect)).toEqual(denial(r.service.gatewayPort!));
+    }
+  });
+
+  test('HTTP fields apply on the gateway\'s HTTPS (mutual TLS) server: hosts there select the HTTP request', () => {
+    const objects = withRules([{ from: team, to: [{ operation: { ports: ['10080'], hosts: ['other.example.com'] } }] }, { from: team, to: portTos }]);
+    const [http] = requests.filter(isHttp);
+    expect(traceRoute(objects, http.gateway, client, http.request, http.expect))
+      .toEqual({ ok: false, stage: 'authorization', reason: 'no ALLOW rule admits cluster.local/ns/team-a/sa/default to port 10080 host www.example.com' });
+  });
+
+  test('in a DENY policy Istio drops only the HTTP field on TLS and TCP, which widens the rule', () => {
+    // DENY to other.example.com: on HTTP only that host; on TLS and TCP every connection.
+    const objects = withRules([{ to: [{ operation: { hosts: ['other.example.com'] } }] }], 'DENY');
+    for (const r of requests) {
+      expect(traceRoute(objects, r.gateway, r.client, r.request, r.expect))
+        .toEqual(isHttp(r) ? expect.objectContaining({ ok: true }) : { ok: false, stage: 'authorization', reason: 'denied by a DENY policy' });
+    }
+  });
+});
+
 describe('random Apps', () => {
   // Services per gateway from disjoint host pools, so that the App is valid by construction.
   const POOLS: Record<string, { names: string[]; ips: string[] }> = {
@@ -275,7 +366,9 @@ describe('the checker itself', () => {
     ['no TLS origination', (o) => { o.splice(o.indexOf(find(o, 'DestinationRule', 'egressgateway-a.taobao.com')), 1); }, 'tls-origination'],
     ['origination without verification', (o) => { Object.assign(find(o, 'DestinationRule', 'egressgateway-a.taobao.com').spec.trafficPolicy.portLevelSettings[0].tls, { insecureSkipVerify: true }); }, 'tls-origination'],
     ['ServiceEntry without the upgrade port', (o) => { delete find(o, 'ServiceEntry', 'egressgateway-a.taobao.com').spec.ports[0].targetPort; }, 'upstream'],
-    ['AuthorizationPolicy without the rule', (o) => { find(o, 'AuthorizationPolicy', 'egressgateway-a').spec.rules[0].to.splice(2, 1); }, 'authorization'],
+    ['AuthorizationPolicy without the rule', (o) => {
+      for (const rule of find(o, 'AuthorizationPolicy', 'egressgateway-a').spec.rules) rule.to = rule.to.filter((t: any) => !(t.operation.hosts ?? []).includes('taobao.com'));
+    }, 'authorization'],
     ['Sidecar without the host', (o) => { const s = o.find((x) => x.kind === 'Sidecar' && x.spec.workloadSelector); s.spec.egress[0].hosts = s.spec.egress[0].hosts.filter((h: string) => !h.endsWith('/taobao.com')); }, 'service-entry'],
   ])('rejects a chain with %s', (_, breakIt, stage) => {
     const broken = objects();

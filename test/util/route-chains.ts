@@ -12,6 +12,8 @@ export interface GatewayUnderTest {
   readonly labels: Record<string, string>;
   readonly clusterDomain?: string;
   readonly trustDomain?: string;
+  /** Istio's root namespace (meshConfig.rootNamespace), where mesh-wide defaults live. Default: istio-system. */
+  readonly rootNamespace?: string;
 }
 
 /** A pod that sends the request. */
@@ -87,9 +89,9 @@ const PROTOCOLS: Record<Request['protocol'], string[]> = { HTTP: ['HTTP'], HTTPS
 const isIp = (host: string) => /^[0-9.]+$/.test(host) || host.includes(':');
 
 /** DestinationRules for a host as a proxy in `namespace` finds them: its own namespace, then the service's, then the root. */
-function destinationRulesFor(objects: Obj[], host: string, namespace: string, serviceNamespace: string): Obj[] {
+function destinationRulesFor(objects: Obj[], host: string, namespace: string, serviceNamespace: string, rootNamespace: string): Obj[] {
   const drs = kindOf(objects, 'DestinationRule').filter((d) => d.spec.host === host && visibleFrom(d, namespace));
-  for (const ns of [namespace, serviceNamespace, 'istio-system']) {
+  for (const ns of [namespace, serviceNamespace, rootNamespace]) {
     const found = drs.filter((d) => nsOf(d) === ns);
     if (found.length > 0) return found;
   }
@@ -107,6 +109,7 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
   const fail = (stage: string, reason: string): Trace => ({ ok: false, stage, reason });
   const cls = request.protocol === 'HTTPS' ? 'TLS' : request.protocol;
   const gatewayHost = `${gw.serviceName}.${gw.namespace}.svc.${gw.clusterDomain ?? 'cluster.local'}`;
+  const root = gw.rootNamespace ?? 'istio-system';
 
   // 1. The sidecar's scope, and the ServiceEntry that makes the destination known.
   const { sidecar, error } = sidecarOf(objects, client);
@@ -149,7 +152,7 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
   if (gatewayPort === undefined) return fail('mesh-leg', `${vs.metadata.name} routes to the gateway without a port`);
 
   // 3. The subset: mutual TLS to the gateway port, with the SNI the gateway server matches.
-  const drs = destinationRulesFor(objects, gatewayHost, client.namespace, gw.namespace);
+  const drs = destinationRulesFor(objects, gatewayHost, client.namespace, gw.namespace, root);
   if (drs.length !== 1) return fail('gateway-subset', `${drs.length} DestinationRules for ${gatewayHost} visible from ${client.namespace}`);
   const subset = (drs[0].spec.subsets ?? []).find((s: Obj) => s.name === toGateway.subset);
   if (!subset) return fail('gateway-subset', `DestinationRule ${drs[0].metadata.name} has no subset '${toGateway.subset}'`);
@@ -205,7 +208,7 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
   if (!upstreamPort) return fail('upstream', `ServiceEntry of ${upstream.host} has no port ${upstream.port.number}`);
   const wirePort = upstreamPort.targetPort ?? upstreamPort.number;
   if (wirePort !== (expect.upgradePort ?? request.port)) return fail('upstream', `gateway connects to port ${wirePort}, expected ${expect.upgradePort ?? request.port}`);
-  const origination = destinationRulesFor(objects, upstream.host, gw.namespace, nsOf(upstreamEntries[0]))
+  const origination = destinationRulesFor(objects, upstream.host, gw.namespace, nsOf(upstreamEntries[0]), root)
     .map((d) => tlsFor(d.spec.trafficPolicy, upstream.port.number)).find((t) => t);
   if (expect.upgradePort !== undefined) {
     if (origination?.mode !== 'SIMPLE') return fail('tls-origination', `the gateway does not originate TLS to ${upstream.host}:${wirePort}`);
@@ -218,19 +221,98 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
   }
 
   // 8. The gateway's AuthorizationPolicies: with any ALLOW policy, only what one allows passes.
+  // Istio builds them per filter chain: the server's HTTP filters see HTTP attributes (hosts, ...),
+  // a TLS or TCP chain sees only the connection (see authorizationOf).
   const policies = kindOf(objects, 'AuthorizationPolicy').filter((p) => nsOf(p) === gw.namespace && subsetOf(p.spec.selector?.matchLabels, gw.labels));
   const enforced = policies.filter((p) => p.metadata.annotations?.['istio.io/dry-run'] !== 'true');
   const principal = `${gw.trustDomain ?? 'cluster.local'}/ns/${client.namespace}/sa/${client.serviceAccount ?? 'default'}`;
-  const allowedBy = (p: Obj) => (p.spec.rules ?? []).some((rule: Obj) =>
-    (rule.from ?? [{}]).some((f: Obj) => sourceMatches(f.source ?? {}, client.namespace, principal))
-    && (rule.to ?? [{}]).some((t: Obj) => operationMatches(t.operation ?? {}, cls, containerPort, request.host)));
-  const allows = enforced.filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW');
-  if (enforced.some((p) => p.spec.action === 'DENY' && allowedBy(p))) return fail('authorization', 'denied by a DENY policy');
-  if (allows.length > 0 && !allows.some(allowedBy)) {
-    return fail('authorization', `no ALLOW rule admits ${principal} to port ${containerPort}${cls === 'HTTP' ? ` host ${request.host}` : ''}`);
-  }
+  const http = httpFilterChain(server);
+  const connection: Connection = { http, namespace: client.namespace, principal, port: containerPort, host: request.host, sni };
+  const denied = authorizationOf(enforced, connection);
+  if (denied) return fail('authorization', denied);
   const dryRun = policies.some((p) => p.metadata.annotations?.['istio.io/dry-run'] === 'true');
   return { ok: true, gatewayPort, sni, upstream: `${upstream.host}:${wirePort}`, dryRun };
+}
+
+/** What an AuthorizationPolicy of the gateway sees of a request. */
+interface Connection {
+  /** Whether the gateway's HTTP filters handle it (else its TCP filters: only the connection is known). */
+  readonly http: boolean;
+  readonly namespace: string;
+  readonly principal: string;
+  /** The port the gateway's pod receives the connection on. */
+  readonly port: number;
+  /** The Host header (HTTP only). */
+  readonly host: string;
+  readonly sni: string;
+}
+
+/**
+ * A server's connections go through the gateway's HTTP filters when it speaks HTTP, or HTTPS that
+ * the gateway terminates (mode other than PASSTHROUGH / AUTO_PASSTHROUGH); TLS servers and HTTPS
+ * passthrough go through its TCP filters.
+ */
+function httpFilterChain(server: Obj): boolean {
+  const protocol = String(server.port.protocol).toUpperCase();
+  if (['HTTP', 'HTTP2', 'GRPC'].includes(protocol)) return true;
+  return protocol === 'HTTPS' && !['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(server.tls?.mode);
+}
+
+// Fields that only HTTP has. Istio's RBAC generator (pilot/pkg/security/authz/model) fails on them
+// for a TCP filter chain: in an ALLOW policy the failure drops the WHOLE rule, whichever of its
+// `to`, `from` or `when` entries names the field ("This will make all rules in the current
+// permission ignored"); in a DENY policy only the field is dropped, which widens the rule.
+const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'];
+/** request.headers[...], request.experimental.inline.headers[...], request.auth.* */
+const httpOnlyKey = (key: string) => key.startsWith('request.');
+
+const nonEmpty = (list: Obj[] | undefined): Obj[] => (list !== undefined && list.length > 0 ? list : [{}]);
+const without = (o: Obj, fields: string[]): Obj => Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => !fields.includes(k)));
+
+/** Whether any entry of a rule names an HTTP-only field. */
+function namesHttpOnlyField(rule: Obj): boolean {
+  return (rule.to ?? []).some((t: Obj) => HTTP_ONLY_OPERATION.some((f) => t.operation?.[f] !== undefined))
+    || (rule.from ?? []).some((f: Obj) => HTTP_ONLY_SOURCE.some((x) => f.source?.[x] !== undefined))
+    || (rule.when ?? []).some((w: Obj) => httpOnlyKey(w.key));
+}
+
+/** A rule without its HTTP-only fields. */
+function withoutHttpOnlyFields(rule: Obj): Obj {
+  return {
+    to: rule.to?.map((t: Obj) => ({ ...t, operation: without(t.operation, HTTP_ONLY_OPERATION) })),
+    from: rule.from?.map((f: Obj) => ({ ...f, source: without(f.source, HTTP_ONLY_SOURCE) })),
+    when: rule.when?.filter((w: Obj) => !httpOnlyKey(w.key)),
+  };
+}
+
+/** A rule as Istio applies it to a connection, or undefined when Istio ignores the rule there. */
+function effectiveRule(rule: Obj, action: string, c: Connection): Obj | undefined {
+  if (c.http || !namesHttpOnlyField(rule)) return rule;
+  return action === 'ALLOW' ? undefined : withoutHttpOnlyFields(rule);
+}
+
+/** A rule matches when one `from`, one `to` and every `when` do (a missing or empty list matches all). */
+function ruleMatches(rule: Obj, c: Connection): boolean {
+  return nonEmpty(rule.from).some((f: Obj) => sourceMatches(f.source ?? {}, c))
+    && nonEmpty(rule.to).some((t: Obj) => operationMatches(t.operation ?? {}, c))
+    && (rule.when ?? []).every((w: Obj) => conditionMatches(w, c));
+}
+
+/** Why the policies stop a connection, or undefined when they let it through. */
+function authorizationOf(enforced: Obj[], c: Connection): string | undefined {
+  const matchingRule = (p: Obj) => (p.spec.rules ?? []).some((rule: Obj) => {
+    const effective = effectiveRule(rule, p.spec.action ?? 'ALLOW', c);
+    return effective !== undefined && ruleMatches(effective, c);
+  });
+  if (enforced.some((p) => p.spec.action === 'DENY' && matchingRule(p))) return 'denied by a DENY policy';
+  const allows = enforced.filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW');
+  if (allows.length === 0 || allows.some(matchingRule)) return undefined;
+  // Diagnosis: ALLOW rules that would admit the connection but for an HTTP-only field that makes Istio ignore them.
+  const ignored = c.http ? [] : allows.flatMap((p) => p.spec.rules ?? [])
+    .filter((r: Obj) => namesHttpOnlyField(r) && ruleMatches(withoutHttpOnlyFields(r), c));
+  return `no ALLOW rule admits ${c.principal} to port ${c.port}${c.http ? ` host ${c.host}` : ''}`
+    + (ignored.length > 0 ? ` (${ignored.length} rule(s) that would admit it are ignored on this TLS/TCP connection: they name HTTP-only fields)` : '');
 }
 
 function stringMatches(pattern: string, value: string): boolean {
@@ -240,16 +322,37 @@ function stringMatches(pattern: string, value: string): boolean {
   return pattern === value;
 }
 
-function sourceMatches(source: Obj, namespace: string, principal: string): boolean {
-  return (source.namespaces === undefined || source.namespaces.some((n: string) => stringMatches(n, namespace)))
-    && (source.principals === undefined || source.principals.some((p: string) => stringMatches(p, principal)));
+/** `values` (any matches) and `notValues` (none matches) of one attribute; an absent list is no condition. */
+function valuesMatch(values: string[] | undefined, notValues: string[] | undefined, value: string, match = stringMatches): boolean {
+  return (values === undefined || values.some((v) => match(v, value))) && !(notValues ?? []).some((v) => match(v, value));
 }
 
-function operationMatches(operation: Obj, cls: string, port: number, host: string): boolean {
-  if (operation.ports !== undefined && !operation.ports.includes(String(port))) return false;
-  // Host, method and path are HTTP attributes: on TCP a rule that names them never matches.
-  if (operation.hosts !== undefined) return cls === 'HTTP' && operation.hosts.some((h: string) => stringMatches(h.toLowerCase(), host.toLowerCase()));
-  return true;
+function unmodelled(what: string, o: Obj, modelled: string[]): void {
+  const extra = Object.keys(o).filter((k) => !modelled.includes(k));
+  if (extra.length > 0) throw new Error(`route checker: ${what} field(s) ${extra.join(', ')} are not modelled`);
+}
+
+function sourceMatches(source: Obj, c: Connection): boolean {
+  unmodelled('source', source, ['namespaces', 'notNamespaces', 'principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals']);
+  // The requests traced carry no request credential (JWT).
+  if (source.requestPrincipals !== undefined) return false;
+  return valuesMatch(source.namespaces, source.notNamespaces, c.namespace) && valuesMatch(source.principals, source.notPrincipals, c.principal);
+}
+
+function operationMatches(operation: Obj, c: Connection): boolean {
+  unmodelled('operation', operation, ['ports', 'notPorts', 'hosts', 'notHosts']);
+  const hostMatch = (p: string, v: string) => stringMatches(p.toLowerCase(), v.toLowerCase());
+  return valuesMatch(operation.ports, operation.notPorts, String(c.port), (p, v) => p === v)
+    // Only reached with hosts on HTTP (effectiveRule).
+    && valuesMatch(operation.hosts, operation.notHosts, c.host, hostMatch);
+}
+
+function conditionMatches(condition: Obj, c: Connection): boolean {
+  const value: Record<string, string | undefined> = {
+    'source.namespace': c.namespace, 'source.principal': c.principal, 'destination.port': String(c.port), 'connection.sni': c.sni,
+  };
+  if (!(condition.key in value)) throw new Error(`route checker: condition key ${condition.key} is not modelled`);
+  return valuesMatch(condition.values, condition.notValues, value[condition.key]!);
 }
 
 /**

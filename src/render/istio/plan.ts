@@ -282,7 +282,8 @@ function authorizationPolicy(ctx: Context): IstioObject {
       spec: {
         selector: { matchLabels: { ...istio.gatewayLabels } },
         action: sec.AuthorizationPolicySpecAction.ALLOW,
-        rules: ctx.policy.rules.map((rule) => ({ from: fromOf(rule.sources, istio.trustDomain), to: toOf(ctx, rule) })),
+        // Per rule: one AuthorizationPolicy rule for its HTTP services, one for the others, same sources.
+        rules: ctx.policy.rules.flatMap((rule) => toOf(ctx, rule).map((to) => ({ from: fromOf(rule.sources, istio.trustDomain), to }))),
       },
     },
   };
@@ -303,13 +304,20 @@ function fromOf(sources: SourceModel[], trustDomain: string): sec.AuthorizationP
   ];
 }
 
-/** The gateway port of each service; for HTTP also its hosts, as the Host header carries them (with or without the port). */
-function toOf(ctx: Context, rule: RuleModel): sec.AuthorizationPolicySpecRulesTo[] {
+/**
+ * The `to` lists of a rule's AuthorizationPolicy rules: one for its HTTP services (gateway port and
+ * hosts, as the Host header carries them, with or without the port), then one for its HTTPS, TLS
+ * and TCP services (gateway port only); none that would be empty. They must be separate rules: on
+ * the gateway's TLS/TCP filter chains Istio ignores a whole ALLOW rule as soon as any of its entries
+ * names an HTTP-only field such as `hosts`.
+ */
+function toOf(ctx: Context, rule: RuleModel): sec.AuthorizationPolicySpecRulesTo[][] {
   const seen = new Set<string>();
-  return rule.services.filter((s) => !seen.has(s.name) && seen.add(s.name)).map((s) => ({
-    operation: {
-      ports: [String(ctx.ports.get(s)!)],
-      ...(s.protocol === Protocol.HTTP ? { hosts: s.hosts.flatMap((h) => [h, `${h}:${s.port}`]) } : {}),
-    },
+  const services = rule.services.filter((s) => !seen.has(s.name) && seen.add(s.name));
+  const http = services.filter((s) => s.protocol === Protocol.HTTP).map((s) => ({
+    operation: { ports: [String(ctx.ports.get(s)!)], hosts: s.hosts.flatMap((h) => [h, `${h}:${s.port}`]) },
   }));
+  const ports = [...new Set(services.filter((s) => s.protocol !== Protocol.HTTP).map((s) => String(ctx.ports.get(s)!)))]
+    .map((port) => ({ operation: { ports: [port] } }));
+  return [http, ports].filter((to) => to.length > 0);
 }
