@@ -153,7 +153,7 @@ function measure(kind: string, n: number, reps: number): { ms: number; maxRssMb:
 function main() {
   const args = process.argv.slice(2);
   if (args[0] === '--case') return runCase(args[1], Number(args[2]));
-  const reps = args.includes('--quick') ? 1 : 3;
+  const reps = args.includes('--quick') ? 1 : 5;
 
   const rows: string[][] = [['services', 'L2 ms', 'L1 ms', 'L2/L1', 'L2 MB', 'L1 MB', 'L2 growth']];
   let previous: number | undefined;
