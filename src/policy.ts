@@ -121,7 +121,7 @@ export class EgressTrafficPolicy extends Construct {
    * @example
    * const [manifest] = Yaml.load('egress-policy.yaml');
    * const policy = EgressTrafficPolicy.fromManifest(chart, 'Egress', manifest);
-   * policy.addRule('payments').from(payments).to(stripe);
+   * policy.addRule('payments').from(EgressSource.fromWorkload(payments)).to(stripe);
    */
   public static fromManifest(scope: Construct, id: string, manifest: any, options: FromManifestOptions = {}): EgressTrafficPolicy {
     return policyFromManifest(scope, id, manifest, options);
