@@ -9,7 +9,7 @@ describe('ExternalService', () => {
     expect([https.protocol, https.port, https.portName]).toEqual([Protocol.HTTPS, 443, 'https']);
     const tls = ExternalService.tls('mq', { hosts: ['mq.example.com'], port: 5671, portName: 'amqps' });
     expect([tls.protocol, tls.port, tls.portName]).toEqual([Protocol.TLS, 5671, 'amqps']);
-    const tcp = ExternalService.tcp('db', { hosts: ['203.0.113.10'], port: 5432, gatewayPort: 15432 });
+    const tcp = ExternalService.tcp('db', { hosts: ['8.8.8.8'], port: 5432, gatewayPort: 15432 });
     expect([tcp.protocol, tcp.port, tcp.portName, tcp.gatewayPort, tcp.isIpAddressed]).toEqual([Protocol.TCP, 5432, 'tcp', 15432, true]);
   });
 
@@ -55,6 +55,30 @@ describe('ExternalService', () => {
     expect(error).toMatch(/^ExternalService '[^']*' is invalid:/);
     expect(error).toMatch(message);
   });
+
+  test.each([
+    '127.0.0.0x1', '169.254.169.0xfe', '0x7f.0x1', '0x64.0x64.0x64.0xc8', '0x7f.1', '127.1', '0177.0.0.01', '1.2.3.256',
+    'example.0x', 'example.0xffffffff', 'metadata.0xa9fea9fe', '*.example.0x1', '*.10.0.0.1',
+  ])("refuses '%s', a name that ends in a number (an IPv4 address in another spelling)", (host) => {
+    expect(errorOf(() => ExternalService.tcp('db', { hosts: [host], port: 5432 })))
+      .toBe(`ExternalService 'db' is invalid:\n  hosts[0]: '${host}' is neither a domain name nor a valid IP address`);
+  });
+
+  test('refuses an upper-case hex spelling and a bare number before judging them as names', () => {
+    expect(errorOf(() => ExternalService.tcp('db', { hosts: ['0X7F.0X1'], port: 5432 })))
+      .toBe("ExternalService 'db' is invalid:\n  hosts[0]: '0X7F.0X1' must be lower case");
+    expect(errorOf(() => ExternalService.tcp('db', { hosts: ['2130706433'], port: 5432 })))
+      .toBe("ExternalService 'db' is invalid:\n  hosts[0]: '2130706433' is not a fully qualified domain name (it needs at least two labels, like example.com)");
+    expect(errorOf(() => ExternalService.tcp('db', { hosts: ['0x7f000001'], port: 5432 })))
+      .toBe("ExternalService 'db' is invalid:\n  hosts[0]: '0x7f000001' is not a fully qualified domain name (it needs at least two labels, like example.com)");
+  });
+
+  test.each(['0x7f.example.com', 'a.0x1.example.com', 'example.0xg', 'example.x1', 'example.1x', 'example.0x1g', 'api.v2', 'example.c0m'])(
+    "accepts '%s', a name whose last label is not a number",
+    (host) => {
+      expect(ExternalService.https('web', { hosts: [host] }).hosts).toEqual([host]);
+    },
+  );
 
   test('compares IPv6 hosts in one spelling, and refuses zone indexes', () => {
     expect(errorOf(() => ExternalService.tcp('v6', { hosts: ['2001:db8::1', '2001:DB8:0::1'], port: 5432 })))

@@ -57,6 +57,21 @@ describe('Guardrail.INTERNAL_ADDRESS', () => {
     ['::ffff:100.100.100.200', "the IPv4-mapped form of 100.100.100.200, Alibaba Cloud's instance metadata address"],
     ['64:ff9b::a9fe:a9fe', 'the NAT64 form of 169.254.169.254, a link-local address (169.254.0.0/16, where cloud instance metadata is served)'],
     ['::127.0.0.1', 'the IPv4-compatible form of 127.0.0.1, a loopback address (127.0.0.0/8)'],
+    ['64:ff9b:1::a9fe:a9fe', 'the local-use NAT64 form of 169.254.169.254, a link-local address (169.254.0.0/16, where cloud instance metadata is served)'],
+    ['64:ff9b:1:ffff::7f00:1', 'the local-use NAT64 form of 127.0.0.1, a loopback address (127.0.0.0/8)'],
+    ['::ffff:0:a9fe:a9fe', 'the IPv4-translated form of 169.254.169.254, a link-local address (169.254.0.0/16, where cloud instance metadata is served)'],
+    ['::ffff:0:127.0.0.1', 'the IPv4-translated form of 127.0.0.1, a loopback address (127.0.0.0/8)'],
+    ['2002:a9fe:a9fe::1', 'the 6to4 form of 169.254.169.254, a link-local address (169.254.0.0/16, where cloud instance metadata is served)'],
+    ['2002:6464:64c8:1:2:3:4:5', "the 6to4 form of 100.100.100.200, Alibaba Cloud's instance metadata address"],
+    ['192.0.0.170', 'an IETF protocol assignment address (192.0.0.0/24)'],
+    ['192.0.0.0', 'an IETF protocol assignment address (192.0.0.0/24)'],
+    ['192.0.0.255', 'an IETF protocol assignment address (192.0.0.0/24)'],
+    ['198.18.0.1', 'a benchmarking address (198.18.0.0/15)'],
+    ['198.19.255.255', 'a benchmarking address (198.18.0.0/15)'],
+    ['192.0.2.10', 'a documentation address (TEST-NET-1, 192.0.2.0/24)'],
+    ['198.51.100.7', 'a documentation address (TEST-NET-2, 198.51.100.0/24)'],
+    ['203.0.113.10', 'a documentation address (TEST-NET-3, 203.0.113.0/24)'],
+    ['::ffff:203.0.113.10', 'the IPv4-mapped form of 203.0.113.10, a documentation address (TEST-NET-3, 203.0.113.0/24)'],
   ])('refuses the address %s, with how to allow it', (host, what) => {
     expect(errorOf(() => ExternalService.tcp('db', { hosts: [host], port: 5432 })))
       .toBe(`ExternalService 'db' is invalid:\n  hosts[0]: ${message(host, what)}`);
@@ -113,6 +128,9 @@ describe('Guardrail.PRIVATE_ADDRESS', () => {
     ['fc00::1', 'a unique local address (fc00::/7)'],
     ['fec0::1', 'a site-local address (fec0::/10)'],
     ['::ffff:192.168.0.1', 'the IPv4-mapped form of 192.168.0.1, a private address (RFC 1918, 192.168.0.0/16)'],
+    ['64:ff9b:1::a00:1', 'the local-use NAT64 form of 10.0.0.1, a private address (RFC 1918, 10.0.0.0/8)'],
+    ['::ffff:0:c0a8:101', 'the IPv4-translated form of 192.168.1.1, a private address (RFC 1918, 192.168.0.0/16)'],
+    ['2002:ac10:1::', 'the 6to4 form of 172.16.0.1, a private address (RFC 1918, 172.16.0.0/12)'],
   ])('refuses the address %s', (host, what) => {
     expect(errorOf(() => ExternalService.tcp('db', { hosts: [host], port: 5432 })))
       .toBe(`ExternalService 'db' is invalid:\n  hosts[0]: ${message(host, what)}`);
@@ -147,6 +165,8 @@ describe('public hosts pass every host guardrail', () => {
   test.each([
     '8.8.8.8', '1.1.1.1', '11.0.0.1', '126.255.255.255', '169.253.255.255', '169.255.0.0', '172.15.255.255', '172.32.0.0',
     '100.63.255.255', '100.128.0.0', '192.167.255.255', '223.255.255.255', '2606:4700:4700::1111', '::ffff:8.8.8.8', 'fbff::1', 'fe7f::1',
+    '191.255.255.255', '192.0.1.255', '192.0.3.0', '198.17.255.255', '198.20.0.0', '198.51.99.255', '198.51.101.0', '203.0.112.255', '203.0.114.0',
+    '64:ff9b:1::808:808', '64:ff9b:2::a9fe:a9fe', '::ffff:0:808:808', '2002:808:808::1', '2001:4860:4860::8888',
   ])('the address %s', (host) => {
     expect(ExternalService.tcp('db', { hosts: [host], port: 5432 }).hosts).toEqual([host]);
   });
@@ -187,6 +207,30 @@ describe('address ranges (properties)', () => {
       const hex = `::ffff:${(a * 256 + b).toString(16)}:${(c * 256 + d).toString(16)}`;
       expect(refusedBy(`::ffff:${address}`)).toEqual(refusedBy(address));
       expect(refusedBy(hex)).toEqual(refusedBy(address));
+    }));
+  });
+
+  test('a translated, local-use NAT64 or 6to4 IPv6 address is judged as the IPv4 address it carries', () => {
+    const group = fc.integer({ min: 0, max: 0xffff }).map((g) => g.toString(16));
+    fc.assert(fc.property(ipv4, group, (address, g) => {
+      const [a, b, c, d] = address.split('.').map(Number);
+      const high = (a * 256 + b).toString(16);
+      const low = (c * 256 + d).toString(16);
+      const expected = refusedBy(address);
+      expect(refusedBy(`::ffff:0:${address}`)).toEqual(expected);
+      expect(refusedBy(`::ffff:0:${high}:${low}`)).toEqual(expected);
+      expect(refusedBy(`64:ff9b:1::${high}:${low}`)).toEqual(expected);
+      expect(refusedBy(`64:ff9b:1:${g}::${address}`)).toEqual(expected);
+      expect(refusedBy(`2002:${high}:${low}::${g}`)).toEqual(expected);
+      expect(refusedBy(`2002:${high}:${low}:${g}::1`)).toEqual(expected);
+    }));
+  });
+
+  test('every address of 192.0.0.0/24, 198.18.0.0/15 and the three documentation networks is internal', () => {
+    fc.assert(fc.property(octet, fc.integer({ min: 18, max: 19 }), (d, b) => {
+      for (const host of [`192.0.0.${d}`, `198.${b}.${d}.${255 - d}`, `192.0.2.${d}`, `198.51.100.${d}`, `203.0.113.${d}`]) {
+        expect(refusedBy(host)).toEqual(['INTERNAL_ADDRESS']);
+      }
     }));
   });
 });

@@ -21,6 +21,11 @@ const IPV4_RANGES: Array<[string, number, Scope, string]> = [
   ['169.254.0.0', 16, 'internal', 'a link-local address (169.254.0.0/16, where cloud instance metadata is served)'],
   ['224.0.0.0', 4, 'internal', 'a multicast address (224.0.0.0/4)'],
   ['240.0.0.0', 4, 'internal', 'a reserved or broadcast address (240.0.0.0/4)'],
+  ['192.0.0.0', 24, 'internal', 'an IETF protocol assignment address (192.0.0.0/24)'],
+  ['198.18.0.0', 15, 'internal', 'a benchmarking address (198.18.0.0/15)'],
+  ['192.0.2.0', 24, 'internal', 'a documentation address (TEST-NET-1, 192.0.2.0/24)'],
+  ['198.51.100.0', 24, 'internal', 'a documentation address (TEST-NET-2, 198.51.100.0/24)'],
+  ['203.0.113.0', 24, 'internal', 'a documentation address (TEST-NET-3, 203.0.113.0/24)'],
   ['10.0.0.0', 8, 'private', 'a private address (RFC 1918, 10.0.0.0/8)'],
   ['172.16.0.0', 12, 'private', 'a private address (RFC 1918, 172.16.0.0/12)'],
   ['192.168.0.0', 16, 'private', 'a private address (RFC 1918, 192.168.0.0/16)'],
@@ -38,11 +43,19 @@ const IPV6_RANGES: Array<[string, number, Scope, string]> = [
   ['fec0::', 10, 'private', 'a site-local address (fec0::/10)'],
 ];
 
-/** IPv6 forms that carry an IPv4 address in their last 32 bits: that address is where they lead. */
-const IPV4_IN_IPV6: Array<[string, number, string]> = [
-  ['::ffff:0:0', 96, 'IPv4-mapped'],
-  ['64:ff9b::', 96, 'NAT64'],
-  ['::', 96, 'IPv4-compatible'],
+/**
+ * IPv6 forms that carry an IPv4 address: that address is where they lead. The last number is where
+ * the IPv4 address ends, in bits from the right (0: the last 32 bits).
+ */
+const IPV4_IN_IPV6: Array<[string, number, string, number]> = [
+  ['::ffff:0:0', 96, 'IPv4-mapped', 0],
+  ['::ffff:0:0:0', 96, 'IPv4-translated', 0],
+  ['64:ff9b::', 96, 'NAT64', 0],
+  // RFC 8215 local-use NAT64: operators choose the prefix length; the /96 (IPv4 last) is the usual one.
+  ['64:ff9b:1::', 48, 'local-use NAT64', 0],
+  ['::', 96, 'IPv4-compatible', 0],
+  // 6to4 (RFC 3056): 2002:WWXX:YYZZ::/48, the IPv4 address in bits 16-47.
+  ['2002::', 16, '6to4', 80],
 ];
 
 /** Name suffixes, most specific first (a name matches when it is the suffix or ends with `.suffix`). */
@@ -113,7 +126,7 @@ function ipv6Reach(value: bigint): HostReach | undefined {
   if (found) return { scope: found[2], what: found[3] };
   const embedding = IPV4_IN_IPV6.find(([base, prefix]) => within(value, 128, parseIpv6(base), prefix));
   if (!embedding) return undefined;
-  const ipv4 = value % 2n ** 32n;
+  const ipv4 = (value / 2n ** BigInt(embedding[3])) % 2n ** 32n;
   const reach = ipv4Reach(ipv4);
   const dotted = [24n, 16n, 8n, 0n].map((shift) => (ipv4 / 2n ** shift) % 256n).join('.');
   return reach ? { scope: reach.scope, what: `the ${embedding[2]} form of ${dotted}, ${reach.what}` } : undefined;

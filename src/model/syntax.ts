@@ -3,6 +3,8 @@ import { isIP } from 'net';
 // Kubernetes and DNS name rules. Each check returns a message, or undefined when the value is valid.
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A last label that makes a name an IPv4 address in another spelling (WHATWG URL "ends in a number"). */
+const ENDS_IN_A_NUMBER = /^(\d+|0x[0-9a-f]*)$/i;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** A DNS-1123 label: namespaces, Service and gateway names, external-service names. @internal */
@@ -84,7 +86,9 @@ export function classifyHost(host: string): { kind: HostKind } | { error: string
   if (!labels.every((l) => l.length <= 63 && DNS_LABEL.test(l))) {
     return { error: `'${host}' is not a valid domain name (labels of lower-case letters, digits and '-', at most 63 characters)` };
   }
-  if (/^\d+$/.test(labels[labels.length - 1])) return { error: `'${host}' is neither a domain name nor a valid IP address` };
+  // A name that ends in a number (the WHATWG URL rule: a last label of decimal digits, or of `0x`
+  // and hex digits) is an IPv4 address in another spelling, which resolvers such as glibc's accept.
+  if (ENDS_IN_A_NUMBER.test(labels[labels.length - 1])) return { error: `'${host}' is neither a domain name nor a valid IP address` };
   return { kind: wildcard ? 'wildcard' : 'dns' };
 }
 

@@ -40,15 +40,15 @@ describe('routing that Istio cannot express', () => {
 
   test('an address is matched per port: through two gateways on different ports, but not on the same', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(ExternalService.tcp('pg', { hosts: ['203.0.113.5'], port: 5432 }));
-    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team).to(ExternalService.tcp('ssh', { hosts: ['203.0.113.5'], port: 22 }));
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(ExternalService.tcp('pg', { hosts: ['8.8.4.4'], port: 5432 }));
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team).to(ExternalService.tcp('ssh', { hosts: ['8.8.4.4'], port: 22 }));
     expect(synthObjects(app).filter((o) => o.kind === 'ServiceEntry')).toHaveLength(2);
 
     const clash = setup();
-    new EgressTrafficPolicy(clash.chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(ExternalService.tcp('pg', { hosts: ['203.0.113.5'], port: 5432 }));
-    new EgressTrafficPolicy(clash.chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team).to(ExternalService.tcp('pg2', { hosts: ['203.0.113.5'], port: 5432 }));
+    new EgressTrafficPolicy(clash.chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(ExternalService.tcp('pg', { hosts: ['8.8.4.4'], port: 5432 }));
+    new EgressTrafficPolicy(clash.chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team).to(ExternalService.tcp('pg2', { hosts: ['8.8.4.4'], port: 5432 }));
     expect(synthError(clash.app)).toMatch(
-      /\[platform\/B\/r\] to\[0\].hosts\[0\]: 203.0.113.5:5432 is also routed through gateway 'gw-a' \(at platform\/A\/r\); a sidecar sends one address and port to one place/);
+      /\[platform\/B\/r\] to\[0\].hosts\[0\]: 8.8.4.4:5432 is also routed through gateway 'gw-a' \(at platform\/A\/r\); a sidecar sends one address and port to one place/);
   });
 
   test('one host and port in two services of a gateway', () => {
@@ -82,7 +82,7 @@ describe('routing that Istio cannot express', () => {
     new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team)
       .to(ExternalService.tcp('pg', { hosts: ['pg.example.com'], port: 5432 }));
     new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team)
-      .to(ExternalService.tcp('pg-ip', { hosts: ['203.0.113.5'], port: 5432 }), ExternalService.tls('pg-tls', { hosts: ['pg2.example.com'], port: 5432 }));
+      .to(ExternalService.tcp('pg-ip', { hosts: ['8.8.4.4'], port: 5432 }), ExternalService.tls('pg-tls', { hosts: ['pg2.example.com'], port: 5432 }));
     const error = synthError(app);
     expect(error).toMatch(/\[platform\/A\/r\] to\[0\].port.number: TCP service 'pg' has host names but no address, so sidecars send everything on port 5432 to it; 'pg-ip' \(at platform\/B\/r\) also uses port 5432/);
     expect(error.match(/port.number/g)).toHaveLength(1);

@@ -13,7 +13,7 @@ import { synthObjects } from '../util/synth';
 
 const web = ExternalService.http('web', { hosts: ['www.example.com'], httpsUpgrade: {} });
 const api = ExternalService.https('api', { hosts: ['api.example.com'] });
-const db = ExternalService.tcp('db', { hosts: ['203.0.113.10'], port: 5432 });
+const db = ExternalService.tcp('db', { hosts: ['8.8.8.8'], port: 5432 });
 const team = EgressSource.namespace('team-a');
 
 const ISTIO_KINDS = ['ServiceEntry', 'VirtualService', 'DestinationRule', 'Gateway', 'AuthorizationPolicy', 'Sidecar'];
@@ -94,12 +94,12 @@ describe('objects and where they go', () => {
   test('an IP-addressed TCP service gets a private name, its addresses and STATIC endpoints', () => {
     const { app, chart } = setup();
     new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team)
-      .to(ExternalService.tcp('dns', { hosts: ['203.0.113.53', '2001:db8::53'], port: 853 }));
+      .to(ExternalService.tcp('dns', { hosts: ['1.1.1.1', '2001:db8::53'], port: 853 }));
     const se = named(synthObjects(app), 'ServiceEntry', 'gw-a.dns');
     expect(se.spec).toMatchObject({
       hosts: ['dns.gw-a.egress.internal'],
-      addresses: ['203.0.113.53/32', '2001:db8::53/128'],
-      endpoints: [{ address: '203.0.113.53' }, { address: '2001:db8::53' }],
+      addresses: ['1.1.1.1/32', '2001:db8::53/128'],
+      endpoints: [{ address: '1.1.1.1' }, { address: '2001:db8::53' }],
       resolution: 'STATIC',
     });
   });

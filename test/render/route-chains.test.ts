@@ -152,7 +152,7 @@ describe('TLS and TCP services in a rule that also has an HTTP service', () => {
         { name: 'web', protocol: 'HTTP', hosts: ['www.example.com'], port: 80, upgradePort: 443, gatewayPort: 10080 },
         { name: 'api', protocol: 'HTTPS', hosts: ['api.example.com'], port: 443, gatewayPort: 10443 },
         { name: 'mq', protocol: 'TLS', hosts: ['mq.example.com'], port: 5671, gatewayPort: 15671 },
-        { name: 'db', protocol: 'TCP', hosts: ['203.0.113.10'], port: 5432, gatewayPort: 15432 },
+        { name: 'db', protocol: 'TCP', hosts: ['8.8.8.8'], port: 5432, gatewayPort: 15432 },
       ],
     }],
   }];
