@@ -109,6 +109,13 @@ export interface EgressReachability {
    */
   readonly rule?: string;
 
+  /**
+   * Whether the matching rules disagree on the route: another gateway, gateway port or TLS
+   * origination (see `matches` for each). The route described above is the first one's.
+   * @default - false: not allowed, or every matching rule takes the same route
+   */
+  readonly ambiguous?: boolean;
+
   /** Every allowed pair that matches, in the order of the policies and rules; the first one is described above. */
   readonly matches: EgressAccess[];
 }

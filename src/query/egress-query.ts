@@ -1,5 +1,6 @@
 import { isIP } from 'net';
 import { App } from 'cdk8s';
+import { includesIstio } from '../egress-output';
 import { canonicalHost } from '../model/host-reach';
 import { EgressTrafficPolicy } from '../policy';
 import { EgressAccess, EgressReachability, EgressWorkload, pairKey, routeKey } from './egress-access';
@@ -46,12 +47,23 @@ export class EgressQuery {
   /**
    * Synthesises every chart of an App (which validates it, as `cdk8s synth` does) and reads its
    * policies. A policy whose output is Istio objects only is read from the ASM object it stands for.
+   *
+   * A policy whose output includes Istio objects (`ISTIO` or `ASM_AND_ISTIO`) with
+   * `istio.enforceWorkloadSelectors: false` is answered as its Istio objects behave: no Sidecar
+   * limits its sources to their `workloadSelector`, so its accesses have no `workloadSelector`
+   * and every workload of the source's namespace (of every namespace for `*`) matches.
    * @throws if the App is invalid
    */
   public static fromApp(app: App): EgressQuery {
     const objects = app.charts.flatMap((chart) => chart.toJson());
+    const namespaceWide = new Set<string>();
     for (const policy of app.node.findAll()) {
-      if (!(policy instanceof EgressTrafficPolicy) || policy.apiObject) continue;
+      if (!(policy instanceof EgressTrafficPolicy)) continue;
+      if (includesIstio(policy.output) && policy._toModel([]).istio?.enforceWorkloadSelectors === false) {
+        const metadata = policy.apiObject?.metadata;
+        namespaceWide.add(`${metadata?.namespace ?? policy.namespace}/${metadata?.name ?? policy.name}`);
+      }
+      if (policy.apiObject) continue;
       objects.push({
         apiVersion: policy.apiVersion,
         kind: 'ASMEgressTrafficPolicy',
@@ -59,7 +71,11 @@ export class EgressQuery {
         spec: policy._toKube(),
       });
     }
-    return EgressQuery.fromManifests(objects);
+    const { accesses, problems } = readManifestAccess(objects);
+    if (problems.length > 0) {
+      throw new Error(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`);
+    }
+    return new EgressQuery(accesses.map((a) => (namespaceWide.has(a.policy) ? withoutSelector(a) : a)));
   }
 
   private readonly accesses: EgressAccess[];
@@ -72,7 +88,11 @@ export class EgressQuery {
     });
   }
 
-  /** Every source and destination pair that the policies allow, one per host, in the order of the policies and rules. */
+  /**
+   * Every source and destination pair that the policies allow, with the way it takes: one entry per
+   * rule, source, host and port, in the order of the policies and rules. A pair that two rules (or
+   * two services, or two policies) allow appears once for each.
+   */
   public allowedPairs(): EgressAccess[] {
     return this.accesses.map(copy);
   }
@@ -84,18 +104,21 @@ export class EgressQuery {
 
   /**
    * Whether a workload may reach `host` on `port`, through which gateway and gateway port, and
-   * whether the gateway originates TLS.
+   * whether the gateway originates TLS. When the matching rules take different routes (another
+   * gateway, gateway port or TLS origination), the answer says so with `ambiguous: true`, and
+   * `matches` lists them all; the route described is that of the first one.
    * @param workload namespace and pod labels of the workload
-   * @param host the host the application connects to
+   * @param host the host the application connects to; a trailing dot (`api.example.com.`) is ignored
    * @param port the port the application connects to
    */
   public canReach(workload: EgressWorkload, host: string, port: number): EgressReachability {
-    const wanted = isIP(host) ? canonicalHost(host) : host.toLowerCase();
+    const wanted = isIP(host) ? canonicalHost(host) : host.toLowerCase().replace(/\.$/, '');
     const matches = this.accesses
       .filter((a) => a.destination.port === port && hostMatches(a.destination.host, wanted) && sourceMatches(a, workload))
       .map(copy);
     const first = matches[0];
     if (!first) return { allowed: false, matches };
+    const ambiguous = new Set(matches.map(routeKey)).size > 1;
     return {
       allowed: true,
       gateway: first.gateway,
@@ -104,6 +127,7 @@ export class EgressQuery {
       protocol: first.destination.protocol,
       service: first.service,
       rule: first.rule,
+      ...(ambiguous ? { ambiguous } : {}),
       matches,
     };
   }
@@ -114,15 +138,22 @@ export class EgressQuery {
   }
 }
 
-function sourceMatches(a: EgressAccess, workload: EgressWorkload): boolean {
+/** Whether a rule's source matches a workload (also used by EgressDiff for coverage). @internal */
+export function sourceMatches(a: EgressAccess, workload: EgressWorkload): boolean {
   if (a.source.namespace !== '*' && a.source.namespace !== workload.namespace) return false;
   const labels = workload.labels ?? {};
   return Object.entries(a.source.workloadSelector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
-/** A `*.` wildcard matches every name below it (not the domain itself); other hosts match exactly. */
-function hostMatches(pattern: string, host: string): boolean {
+/** A `*.` wildcard matches every name below it (not the domain itself); other hosts match exactly. @internal */
+export function hostMatches(pattern: string, host: string): boolean {
   return pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)));
+}
+
+/** The access with every workload of the source's namespace as its source. */
+function withoutSelector(a: EgressAccess): EgressAccess {
+  const { workloadSelector: _, ...source } = a.source;
+  return { ...a, source };
 }
 
 function copy(a: EgressAccess): EgressAccess {

@@ -184,8 +184,75 @@ describe('matching', () => {
       policyManifest('gw-b', [{ name: 'second', from: [{ namespace: 'team-a', workloadSelector: { app: 'web' } }], to: [http('api-b', 9090)] }]),
     ]);
     const result = query.canReach(everyone, 'api.example.com', 80);
-    expect(result).toMatchObject({ allowed: true, gateway: 'gw-a', gatewayPort: 8080, rule: 'first', service: 'api-a' });
+    expect(result).toMatchObject({ allowed: true, ambiguous: true, gateway: 'gw-a', gatewayPort: 8080, rule: 'first', service: 'api-a' });
     expect(result.matches.map((m) => [m.gateway, m.gatewayPort, m.policy])).toEqual([['gw-a', 8080, 'istio-egress/egress-by-gw-a'], ['gw-b', 9090, 'istio-egress/egress-by-gw-b']]);
+  });
+});
+
+describe('routes that disagree, trailing dots and repeated pairs', () => {
+  const https = (name: string, gatewayPort: number) => ({
+    name, hosts: ['api.example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: gatewayPort },
+  });
+
+  test('two gateways for one source, host and port: the answer is ambiguous and lists both routes', () => {
+    const query = EgressQuery.fromManifests([
+      policyManifest('gw-a', [{ name: 'a', from: [{ namespace: 'team-a' }], to: [https('api-a', 10443)] }]),
+      policyManifest('gw-b', [{ name: 'b', from: [{ namespace: 'team-a' }], to: [https('api-b', 10443)] }]),
+    ]);
+    const result = query.canReach({ namespace: 'team-a' }, 'api.example.com', 443);
+    expect(result).toMatchObject({ allowed: true, ambiguous: true, gateway: 'gw-a', gatewayPort: 10443, rule: 'a', service: 'api-a' });
+    expect(result.matches.map((m) => [m.gateway, m.gatewayPort, m.tlsOrigination, m.rule])).toEqual([
+      ['gw-a', 10443, false, 'a'], ['gw-b', 10443, false, 'b'],
+    ]);
+  });
+
+  test('two gateway ports on one gateway, or TLS origination on one route only, are ambiguous too', () => {
+    const http = (name: string, upgrade: boolean) => ({
+      name,
+      hosts: ['api.example.com'],
+      port: { number: 80, protocol: 'HTTP', name: 'http' },
+      byEgressGateway: { port: 10080 },
+      ...(upgrade ? { httpsUpgrade: { enabled: true, port: 443 } } : {}),
+    });
+    const ports = EgressQuery.fromManifests([policyManifest('gw', [
+      { name: 'a', from: [{ namespace: 'team-a' }], to: [https('api-a', 10443)] },
+      { name: 'b', from: [{ namespace: 'team-a' }], to: [https('api-b', 10444)] },
+    ])]);
+    expect(ports.canReach({ namespace: 'team-a' }, 'api.example.com', 443)).toMatchObject({ allowed: true, ambiguous: true, gatewayPort: 10443 });
+    const tls = EgressQuery.fromManifests([policyManifest('gw', [
+      { name: 'plain', from: [{ namespace: 'team-a' }], to: [http('plain', false)] },
+      { name: 'upgraded', from: [{ namespace: 'team-a' }], to: [http('upgraded', true)] },
+    ])]);
+    const result = tls.canReach({ namespace: 'team-a' }, 'api.example.com', 80);
+    expect(result).toMatchObject({ allowed: true, ambiguous: true, tlsOrigination: false });
+    expect(result.matches.map((m) => [m.tlsOrigination, m.upstreamPort])).toEqual([[false, 80], [true, 443]]);
+  });
+
+  test('two rules that take the same route are not ambiguous; allowedPairs lists the pair once for each rule', () => {
+    const query = EgressQuery.fromManifests([policyManifest('gw', [
+      { name: 'first', from: [{ namespace: 'team-a' }], to: [https('api', 10443)] },
+      { name: 'second', from: [{ namespace: 'team-a' }], to: [https('api', 10443)] },
+    ])]);
+    const result = query.canReach({ namespace: 'team-a' }, 'api.example.com', 443);
+    expect(result).not.toHaveProperty('ambiguous');
+    expect(result).toMatchObject({ allowed: true, gateway: 'gw', gatewayPort: 10443, rule: 'first' });
+    expect(result.matches.map((m) => m.rule)).toEqual(['first', 'second']);
+    expect(query.allowedPairs().map((a) => `${a.source.namespace} -> ${a.destination.host}:${a.destination.port} (${a.rule})`)).toEqual([
+      'team-a -> api.example.com:443 (first)',
+      'team-a -> api.example.com:443 (second)',
+    ]);
+  });
+
+  test('a trailing dot in the host asked about is ignored, for exact and wildcard hosts', () => {
+    const query = EgressQuery.fromManifests([policyManifest('gw', [{
+      from: [{ namespace: 'team-a' }],
+      to: [https('api', 10443), { ...https('cdn', 10444), hosts: ['*.cdn.example.com'] }],
+    }])]);
+    expect(query.canReach({ namespace: 'team-a' }, 'api.example.com.', 443)).toMatchObject({ allowed: true, service: 'api', gatewayPort: 10443 });
+    expect(query.canReach({ namespace: 'team-a' }, 'API.Example.com.', 443).allowed).toBe(true);
+    expect(query.canReach({ namespace: 'team-a' }, 'img.cdn.example.com.', 443)).toMatchObject({ allowed: true, service: 'cdn' });
+    expect(query.canReach({ namespace: 'team-a' }, 'api.example.com..', 443).allowed).toBe(false);
+    expect(query.canReach({ namespace: 'team-a' }, 'cdn.example.com.', 443).allowed).toBe(false);
   });
 });
 
@@ -204,6 +271,55 @@ describe('answers come from the synthesised objects, not from the construct inpu
       .addRule('r').from(EgressSource.namespace('team-a')).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
     expect(EgressQuery.fromApp(app).canReach({ namespace: 'team-a' }, 'api.example.com', 443))
       .toMatchObject({ allowed: true, gateway: 'gw', gatewayPort: 10443, rule: 'r', service: 'api' });
+  });
+
+  describe('workload selectors that the Istio objects do not enforce (istio.enforceWorkloadSelectors: false)', () => {
+    const db = { namespace: 'team-a', labels: { app: 'db' } };
+    function selectorQuery(output: EgressOutput, enforceWorkloadSelectors?: boolean): EgressQuery {
+      const app = Testing.app();
+      new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output, istio: { enforceWorkloadSelectors } })
+        .addRule('r')
+        .from(EgressSource.namespace('team-a', { workloadSelector: { app: 'web' } }), EgressSource.namespace('team-a', { workloadSelector: { app: 'api' } }))
+        .to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+      return EgressQuery.fromApp(app);
+    }
+    const namespaceWide: EgressAccess = {
+      source: { namespace: 'team-a' },
+      destination: { host: 'api.example.com', port: 443, protocol: 'HTTPS' },
+      gateway: 'gw',
+      gatewayPort: 10443,
+      tlsOrigination: false,
+      upstreamPort: 443,
+      service: 'api',
+      rule: 'r',
+      policy: 'istio-egress/egress-by-gw',
+    };
+
+    test.each([EgressOutput.ISTIO, EgressOutput.ASM_AND_ISTIO])('with output %s, every workload of the namespace is answered as allowed, once', (output) => {
+      const query = selectorQuery(output, false);
+      expect(query.allowedPairs()).toEqual([namespaceWide]);
+      expect(query.canReach(db, 'api.example.com', 443)).toEqual({
+        allowed: true, gateway: 'gw', gatewayPort: 10443, tlsOrigination: false, protocol: 'HTTPS', service: 'api', rule: 'r', matches: [namespaceWide],
+      });
+      expect(query.canReach({ namespace: 'team-a' }, 'api.example.com', 443).allowed).toBe(true);
+      expect(query.canReach({ namespace: 'team-b', labels: { app: 'web' } }, 'api.example.com', 443).allowed).toBe(false);
+    });
+
+    test.each([EgressOutput.ISTIO, EgressOutput.ASM_AND_ISTIO])('with output %s and the selectors enforced (the default), only the selected workloads', (output) => {
+      const query = selectorQuery(output);
+      expect(query.allowedPairs().map((a) => a.source)).toEqual([
+        { namespace: 'team-a', workloadSelector: { app: 'web' } },
+        { namespace: 'team-a', workloadSelector: { app: 'api' } },
+      ]);
+      expect(query.canReach(db, 'api.example.com', 443)).toEqual({ allowed: false, matches: [] });
+      expect(query.canReach({ namespace: 'team-a', labels: { app: 'web' } }, 'api.example.com', 443).allowed).toBe(true);
+    });
+
+    test('a policy that emits the ASM object only keeps its selectors: ASM enforces them', () => {
+      const query = selectorQuery(EgressOutput.ASM, false);
+      expect(query.canReach(db, 'api.example.com', 443)).toEqual({ allowed: false, matches: [] });
+      expect(query.allowedPairs()).toHaveLength(2);
+    });
   });
 
   test('an invalid App cannot be queried', () => {
