@@ -1,4 +1,4 @@
-import { CliFailure, Command, EXIT_OK, usageError } from './command';
+import { CliFailure, Command, EXIT_OK, EXIT_USAGE, usageError } from './command';
 import { readInputs } from './input';
 import { forEachPolicyObject, locateField } from './load';
 import { Diagnostic, plural, printDiagnostics } from './report';
@@ -9,6 +9,10 @@ import { readPolicyAccess } from '../query/read-manifests';
 
 /** Exit status when access changes: what a CI job checks to flag a pull request. */
 const EXIT_CHANGED = 1;
+
+/** Why a file without policies is refused. */
+const NO_POLICY = 'no ASMEgressTrafficPolicy in the input (Istio-only output cannot be diffed from YAML: '
+  + 'synthesise with EgressOutput.ASM_AND_ISTIO, or compare with EgressDiff in code)';
 
 /**
  * `asm-egress diff OLD NEW`: which sources gain or lose which destinations between two versions
@@ -28,10 +32,16 @@ export const diffCommand: Command = {
     'SOURCE is NAMESPACE{label=value,...} (NAMESPACE alone for a whole namespace, * for every one).',
     'Renamed rules and services change nothing. Each policy is checked field by field as lint checks',
     'it; guardrails, gateway ports as ASM takes them and conflicts between policies are left to lint.',
+    'A source gains or loses a destination only if no pair of the other version covers it (its',
+    'namespace or *, a subset of its labels, its host or a *. wildcard above it, its port and protocol):',
+    'narrowing shows only - lines, widening only + lines.',
+    'Each file must hold at least one ASMEgressTrafficPolicy: a file without one (Istio-only output,',
+    'an empty file) is an error, never "no change".',
   ],
   exitStatus: [
     'Exit status: 0 when no access changes; 1 when access changes; 2 usage error, unreadable file,',
-    'YAML that does not parse, or a policy that cannot be read (FILE:LINE: field: message).',
+    'YAML that does not parse, a file without an ASMEgressTrafficPolicy, or a policy that cannot be',
+    'read (FILE:LINE: field: message).',
   ],
   options: {},
   run(args, io) {
@@ -42,13 +52,23 @@ export const diffCommand: Command = {
     const inputs = readInputs(args.positionals, io, 'diff');
     const diagnostics: Diagnostic[] = [...inputs.warnings];
     const sides: [EgressAccess[], EgressAccess[]] = [[], []];
+    const policyCounts = [0, 0];
     forEachPolicyObject(inputs, diagnostics, (policy, value) => {
       const { accesses, problems } = readPolicyAccess(value);
       for (const p of problems) diagnostics.push({ ...locateField(policy, p.field), message: p.message, severity: p.severity });
       sides[policy.document.fileIndex].push(...accesses);
+      policyCounts[policy.document.fileIndex]++;
     });
     printDiagnostics(diagnostics, io);
+    // A file without policies would read as "no access", and two of them as "no change": a CI job
+    // would then pass a pull request that widens egress (as Istio-only output does). An error of
+    // the file as a whole, at its first line, after the warnings about what it holds.
+    const withoutPolicy: Diagnostic[] = inputs.files
+      .map((file, fileIndex) => ({ file, fileIndex, line: 1, message: NO_POLICY, severity: 'error' as const }))
+      .filter((d) => policyCounts[d.fileIndex] === 0);
+    printDiagnostics(withoutPolicy, io);
     if (diagnostics.some((d) => d.severity === 'error')) throw new CliFailure(['asm-egress diff: the policies cannot be read']);
+    if (withoutPolicy.length > 0) return EXIT_USAGE;
 
     const diff = EgressDiff.between(EgressQuery._fromAccesses(sides[0]), EgressQuery._fromAccesses(sides[1]));
     if (diff.isEmpty) {

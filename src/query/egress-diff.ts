@@ -1,5 +1,5 @@
 import { EgressAccess, EgressDestination, EgressSourceSelector, formatRoute, pairKey, routeKey } from './egress-access';
-import { EgressQuery } from './egress-query';
+import { EgressQuery, hostMatches, sourceMatches } from './egress-query';
 
 /** A source and destination allowed before and after, whose way through the gateway changed. */
 export interface EgressAccessChange {
@@ -20,6 +20,13 @@ export interface EgressAccessChange {
  * lose which destinations, and which keep them through another gateway, gateway port or TLS
  * origination. Renaming services or rules changes nothing.
  *
+ * Gained and lost are decided by coverage, with the matching of `EgressQuery`: a source and
+ * destination allowed after is gained only if no pair allowed before covers it, and one allowed
+ * before is lost only if no pair allowed after covers it. A pair covers another when its namespace
+ * is `*` or the same, its workload selector is a subset of the other's, its host is the same or a
+ * `*.` wildcard that matches it, and its port and protocol are the same. So narrowing a source or
+ * host is only lost access, and widening one is only gained access.
+ *
  * @example
  * const diff = EgressDiff.between(EgressQuery.fromApp(before), EgressQuery.fromApp(after));
  * expect(diff.gained).toEqual([]); // this change must not widen egress
@@ -30,17 +37,19 @@ export class EgressDiff {
     return new EgressDiff(group(before._accesses), group(after._accesses));
   }
 
-  /** Access that only `after` allows (one entry per source, destination and route). */
+  /** Access that `after` allows and no pair of `before` covers (one entry per source, destination and route). */
   public readonly gained: EgressAccess[];
-  /** Access that only `before` allows. */
+  /** Access that `before` allows and no pair of `after` covers. */
   public readonly lost: EgressAccess[];
   /** Access that both allow, through a different gateway, gateway port or TLS origination. */
   public readonly changed: EgressAccessChange[];
 
   private constructor(before: Map<string, EgressAccess[]>, after: Map<string, EgressAccess[]>) {
     const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
-    this.gained = keys.filter((k) => !before.has(k)).flatMap((k) => distinctRoutes(after.get(k)!));
-    this.lost = keys.filter((k) => !after.has(k)).flatMap((k) => distinctRoutes(before.get(k)!));
+    const uncovered = (side: Map<string, EgressAccess[]>, other: Map<string, EgressAccess[]>) => (k: string) =>
+      side.has(k) && ![...other.values()].some((others) => covers(others[0], side.get(k)![0]));
+    this.gained = keys.filter(uncovered(after, before)).flatMap((k) => distinctRoutes(after.get(k)!));
+    this.lost = keys.filter(uncovered(before, after)).flatMap((k) => distinctRoutes(before.get(k)!));
     this.changed = [];
     for (const key of keys) {
       const was = before.get(key);
@@ -71,6 +80,17 @@ export class EgressDiff {
     ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return lines.map((l) => `${l.line}\n`).join('');
   }
+}
+
+/**
+ * Whether the source and destination of `by` include those of `pair`: every workload that `pair`
+ * lets reach a host also reaches it by `by`, on the same port and protocol.
+ */
+function covers(by: EgressAccess, pair: EgressAccess): boolean {
+  return sourceMatches(by, { namespace: pair.source.namespace, labels: pair.source.workloadSelector })
+    && hostMatches(by.destination.host, pair.destination.host)
+    && by.destination.port === pair.destination.port
+    && by.destination.protocol === pair.destination.protocol;
 }
 
 /** Accesses by source and destination. */

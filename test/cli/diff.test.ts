@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { EgressOutput, EgressSource, EgressTrafficPolicy, ExternalService } from '../../src';
 import { main } from '../../src/cli/main';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -209,6 +211,61 @@ spec:
     expect(run('lint', open).status).toBe(1);
   });
 
+  describe('a file without an ASMEgressTrafficPolicy is an error, never "no change"', () => {
+    const noPolicy = (f: string) => `${f}:1: no ASMEgressTrafficPolicy in the input (Istio-only output cannot be diffed from YAML: `
+      + 'synthesise with EgressOutput.ASM_AND_ISTIO, or compare with EgressDiff in code)';
+    /** The YAML of a chart whose policy lets `source` reach api.example.com, as Istio objects only. */
+    const istioOnly = (name: string, source: EgressSource) => {
+      const app = Testing.app();
+      new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output: EgressOutput.ISTIO })
+        .addRule('r').from(source).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+      return file(name, app.synthYaml());
+    };
+
+    test('Istio-only output on both sides, even when it widens egress: exit 2, each file named', () => {
+      const old = istioOnly('old.yaml', EgressSource.namespace('team-a', { workloadSelector: { app: 'web' } }));
+      const now = istioOnly('new.yaml', EgressSource.namespace('team-a'));
+      const result = run('diff', old, now);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(ISTIO_WARNINGS(old) + [
+        `${old}:117: warning: skipped networking.istio.io/v1 Sidecar 'egress-sidecar': not an ASMEgressTrafficPolicy`,
+        `${old}:130: warning: skipped networking.istio.io/v1 Sidecar 'egress-sidecar.app-web-f95e1400': not an ASMEgressTrafficPolicy`,
+        '',
+      ].join('\n') + ISTIO_WARNINGS(now) + [noPolicy(old), noPolicy(now), ''].join('\n'));
+    });
+
+    test('Istio-only output on one side: exit 2, that file named', () => {
+      const old = file('old.yaml', policy(443));
+      const now = istioOnly('new.yaml', EgressSource.namespace('team-a'));
+      expect(run('diff', old, now)).toEqual({ status: 2, stdout: '', stderr: ISTIO_WARNINGS(now) + `${noPolicy(now)}\n` });
+    });
+
+    test('an empty file: exit 2, on either side and on both', () => {
+      const empty = file('empty.yaml', '');
+      const some = file('some.yaml', policy(443));
+      expect(run('diff', empty, some)).toEqual({ status: 2, stdout: '', stderr: `${noPolicy(empty)}\n` });
+      expect(run('diff', some, empty)).toEqual({ status: 2, stdout: '', stderr: `${noPolicy(empty)}\n` });
+      const comments = file('comments.yaml', '# nothing here\n---\n');
+      expect(run('diff', empty, comments)).toEqual({ status: 2, stdout: '', stderr: `${noPolicy(empty)}\n${noPolicy(comments)}\n` });
+    });
+
+    test('with a policy that cannot be read, both failures are listed', () => {
+      const bad = file('bad.yaml', policy(70000));
+      const empty = file('empty.yaml', '');
+      expect(run('diff', empty, bad)).toEqual({
+        status: 2,
+        stdout: '',
+        stderr: [
+          `${bad}:16: spec.egressRules[0].to[0].port.number: 70000 is not a port number (an integer from 1 to 65535)`,
+          noPolicy(empty),
+          'asm-egress diff: the policies cannot be read',
+          '',
+        ].join('\n'),
+      });
+    });
+  });
+
   test('exit 2 listing both files when neither can be read', () => {
     const result = run('diff', join(dir, 'old.yaml'), join(dir, 'new.yaml'));
     expect(result).toEqual({
@@ -243,3 +300,12 @@ spec:
     expect(run('--help').stdout).toContain('  diff    Show which sources gain or lose which destinations between two versions');
   });
 });
+
+/** The warnings for the objects of an Istio-only chart (see istioOnly), which diff skips. */
+const ISTIO_WARNINGS = (f: string) => [
+  "1: warning: skipped networking.istio.io/v1 Gateway 'gw': not an ASMEgressTrafficPolicy",
+  "19: warning: skipped networking.istio.io/v1 DestinationRule 'gw': not an ASMEgressTrafficPolicy",
+  "41: warning: skipped security.istio.io/v1 AuthorizationPolicy 'gw': not an ASMEgressTrafficPolicy",
+  "61: warning: skipped networking.istio.io/v1 ServiceEntry 'gw.api.example.com': not an ASMEgressTrafficPolicy",
+  "79: warning: skipped networking.istio.io/v1 VirtualService 'gw.api.example.com': not an ASMEgressTrafficPolicy",
+].map((l) => `${f}:${l}\n`).join('');

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { Example1, Example2 } from '../../examples/documented-examples';
-import { EgressDiff, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService } from '../../src';
+import { EgressAccess, EgressDiff, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService } from '../../src';
 
 /** A small App: rules given as [rule name, source, service], all through gateway gw unless said otherwise. */
 interface RuleSpec {
@@ -61,7 +61,7 @@ describe('EgressDiff', () => {
     expect(diff.format()).toBe('- team-b -> data.example.com:443/HTTPS via gw:10444\n');
   });
 
-  test('a changed rule: a narrower source loses and gains, a new gateway port is a change of the same access', () => {
+  test('a new gateway port is a change of the same access; a narrower source only loses access', () => {
     const moved = ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10500 });
     const diff = EgressDiff.between(queryOf(base), queryOf([
       { name: 'web', source: teamA, service: moved },
@@ -72,10 +72,10 @@ describe('EgressDiff', () => {
       { host: 'api.example.com', port: 443, protocol: 'HTTPS' },
       'gateway port 10443 -> 10500', 10443, 10500,
     ]]);
+    expect(diff.gained).toEqual([]);
     expect(diff.format()).toBe([
       '~ team-a{app=web} -> api.example.com:443/HTTPS: gateway port 10443 -> 10500',
       '- team-b -> data.example.com:443/HTTPS via gw:10444',
-      '+ team-b{app=etl} -> data.example.com:443/HTTPS via gw:10444',
       '',
     ].join('\n'));
   });
@@ -111,8 +111,130 @@ describe('EgressDiff', () => {
   });
 });
 
+/** A query of one policy through gateway gw: each rule lets its sources reach its hosts on 443/HTTPS. */
+interface ManifestRule {
+  readonly from: Array<{ namespace: string; workloadSelector?: { [key: string]: string } }>;
+  readonly hosts: string[];
+  readonly port?: number;
+}
+
+function manifestQuery(rules: ManifestRule[]): EgressQuery {
+  return EgressQuery.fromManifests([{
+    apiVersion: 'istio.alibabacloud.com/v1beta1',
+    kind: 'ASMEgressTrafficPolicy',
+    metadata: { name: 'egress-by-gw', namespace: 'istio-egress' },
+    spec: {
+      byEgressGateway: { name: 'gw' },
+      egressRules: rules.map((r, i) => ({
+        from: r.from,
+        to: [{ name: `s${i}`, hosts: r.hosts, port: { number: r.port ?? 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10443 } }],
+      })),
+    },
+  }]);
+}
+
+describe('EgressDiff decides gained and lost by coverage, not by the text of sources and hosts', () => {
+  const web = { namespace: 'team-a', workloadSelector: { app: 'web' } };
+  const webFrontend = { namespace: 'team-a', workloadSelector: { app: 'web', tier: 'fe' } };
+  const teamAll = { namespace: 'team-a' };
+  const everyNamespace = { namespace: '*' };
+  const apiHost = ['api.example.com'];
+  const cases: Array<[string, ManifestRule[], ManifestRule[], string, string]> = [
+    ['a selector with one label fewer', [{ from: [webFrontend], hosts: apiHost }], [{ from: [web], hosts: apiHost }],
+      '+ team-a{app=web} -> api.example.com:443/HTTPS via gw:10443\n',
+      '- team-a{app=web} -> api.example.com:443/HTTPS via gw:10443\n'],
+    ['a selector widened to the whole namespace', [{ from: [web], hosts: apiHost }], [{ from: [teamAll], hosts: apiHost }],
+      '+ team-a -> api.example.com:443/HTTPS via gw:10443\n',
+      '- team-a -> api.example.com:443/HTTPS via gw:10443\n'],
+    ['a namespace widened to every namespace', [{ from: [teamAll], hosts: apiHost }], [{ from: [everyNamespace], hosts: apiHost }],
+      '+ * -> api.example.com:443/HTTPS via gw:10443\n',
+      '- * -> api.example.com:443/HTTPS via gw:10443\n'],
+    ['a selected workload widened to every namespace', [{ from: [webFrontend], hosts: apiHost }], [{ from: [everyNamespace], hosts: apiHost }],
+      '+ * -> api.example.com:443/HTTPS via gw:10443\n',
+      '- * -> api.example.com:443/HTTPS via gw:10443\n'],
+    ['a host widened to a wildcard', [{ from: [teamAll], hosts: apiHost }], [{ from: [teamAll], hosts: ['*.example.com'] }],
+      '+ team-a -> *.example.com:443/HTTPS via gw:10443\n',
+      '- team-a -> *.example.com:443/HTTPS via gw:10443\n'],
+    ['a host several levels below widened to a wildcard', [{ from: [teamAll], hosts: ['eu.api.example.com'] }], [{ from: [teamAll], hosts: ['*.example.com'] }],
+      '+ team-a -> *.example.com:443/HTTPS via gw:10443\n',
+      '- team-a -> *.example.com:443/HTTPS via gw:10443\n'],
+    ['a wildcard widened to a wildcard above it', [{ from: [teamAll], hosts: ['*.api.example.com'] }], [{ from: [teamAll], hosts: ['*.example.com'] }],
+      '+ team-a -> *.example.com:443/HTTPS via gw:10443\n',
+      '- team-a -> *.example.com:443/HTTPS via gw:10443\n'],
+    ['source and host widened together, the old rule kept', [{ from: [web], hosts: apiHost }], [{ from: [web], hosts: apiHost }, { from: [everyNamespace], hosts: ['*.example.com'] }],
+      '+ * -> *.example.com:443/HTTPS via gw:10443\n',
+      '- * -> *.example.com:443/HTTPS via gw:10443\n'],
+  ];
+
+  test.each(cases)('%s: only gained access, and only lost access the other way', (_, narrow, wide, widening, narrowing) => {
+    const forth = EgressDiff.between(manifestQuery(narrow), manifestQuery(wide));
+    expect([forth.lost, forth.changed, forth.format()]).toEqual([[], [], widening]);
+    const back = EgressDiff.between(manifestQuery(wide), manifestQuery(narrow));
+    expect([back.gained, back.changed, back.format()]).toEqual([[], [], narrowing]);
+  });
+
+  test.each([
+    ['a wildcard does not cover the domain itself', [{ from: [teamAll], hosts: ['example.com'] }], [{ from: [teamAll], hosts: ['*.example.com'] }], [
+      '+ team-a -> *.example.com:443/HTTPS via gw:10443',
+      '- team-a -> example.com:443/HTTPS via gw:10443',
+    ]],
+    ['a wildcard does not cover another domain', [{ from: [teamAll], hosts: ['api.example.org'] }], [{ from: [teamAll], hosts: ['*.example.com'] }], [
+      '+ team-a -> *.example.com:443/HTTPS via gw:10443',
+      '- team-a -> api.example.org:443/HTTPS via gw:10443',
+    ]],
+    ['another namespace does not cover', [{ from: [web], hosts: apiHost }], [{ from: [{ namespace: 'team-b' }], hosts: apiHost }], [
+      '- team-a{app=web} -> api.example.com:443/HTTPS via gw:10443',
+      '+ team-b -> api.example.com:443/HTTPS via gw:10443',
+    ]],
+    ['another label value does not cover', [{ from: [web], hosts: apiHost }], [{ from: [{ namespace: 'team-a', workloadSelector: { app: 'api' } }], hosts: apiHost }], [
+      '+ team-a{app=api} -> api.example.com:443/HTTPS via gw:10443',
+      '- team-a{app=web} -> api.example.com:443/HTTPS via gw:10443',
+    ]],
+    ['another port does not cover', [{ from: [teamAll], hosts: apiHost }], [{ from: [everyNamespace], hosts: ['*.example.com'], port: 8443 }], [
+      '+ * -> *.example.com:8443/HTTPS via gw:10443',
+      '- team-a -> api.example.com:443/HTTPS via gw:10443',
+    ]],
+  ] as Array<[string, ManifestRule[], ManifestRule[], string[]]>)('%s: gained and lost', (_, before, after, lines) => {
+    const diff = EgressDiff.between(manifestQuery(before), manifestQuery(after));
+    expect([diff.gained.length, diff.lost.length, diff.changed, diff.format()]).toEqual([1, 1, [], [...lines, ''].join('\n')]);
+  });
+
+  test('another protocol does not cover', () => {
+    const http = { name: 'h', hosts: ['*.example.com'], port: { number: 443, protocol: 'HTTP', name: 'http' }, byEgressGateway: { port: 10080 } };
+    const wide = EgressQuery.fromManifests([{
+      apiVersion: 'istio.alibabacloud.com/v1beta1',
+      kind: 'ASMEgressTrafficPolicy',
+      metadata: { name: 'egress-by-gw', namespace: 'istio-egress' },
+      spec: { byEgressGateway: { name: 'gw' }, egressRules: [{ from: [everyNamespace], to: [http] }] },
+    }]);
+    expect(EgressDiff.between(manifestQuery([{ from: [teamAll], hosts: apiHost }]), wide).format()).toBe([
+      '+ * -> *.example.com:443/HTTP via gw:10080',
+      '- team-a -> api.example.com:443/HTTPS via gw:10443',
+      '',
+    ].join('\n'));
+  });
+
+  test('a pair covered by a wider one keeps its own changed route', () => {
+    const before = manifestQuery([{ from: [web], hosts: apiHost }, { from: [everyNamespace], hosts: ['*.example.com'] }]);
+    const after = EgressQuery.fromManifests([{
+      apiVersion: 'istio.alibabacloud.com/v1beta1',
+      kind: 'ASMEgressTrafficPolicy',
+      metadata: { name: 'egress-by-gw', namespace: 'istio-egress' },
+      spec: {
+        byEgressGateway: { name: 'gw' },
+        egressRules: [
+          { from: [web], to: [{ name: 'api', hosts: apiHost, port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10500 } }] },
+          { from: [everyNamespace], to: [{ name: 'all', hosts: ['*.example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10443 } }] },
+        ],
+      },
+    }]);
+    expect(EgressDiff.between(before, after).format()).toBe('~ team-a{app=web} -> api.example.com:443/HTTPS: gateway port 10443 -> 10500\n');
+  });
+});
+
 describe('EgressDiff (properties over generated policies)', () => {
   const sources = [
+    { namespace: '*' },
     { namespace: 'a' },
     { namespace: 'a', workloadSelector: { app: 'x' } },
     { namespace: 'b', workloadSelector: { app: 'y', tier: 'z' } },
@@ -121,6 +243,8 @@ describe('EgressDiff (properties over generated policies)', () => {
     { name: 'h', hosts: ['h.example.com', 'www.h.example.com'], port: { number: 80, protocol: 'HTTP', name: 'http' }, byEgressGateway: { port: 80 } },
     { name: 'u', hosts: ['h.example.com'], port: { number: 80, protocol: 'HTTP', name: 'http' }, byEgressGateway: { port: 80 }, httpsUpgrade: { enabled: true, port: 443 } },
     { name: 's', hosts: ['s.example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 444 } },
+    { name: 'w', hosts: ['*.example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 444 } },
+    { name: 'v', hosts: ['*.h.example.com', 'example.com'], port: { number: 80, protocol: 'HTTP', name: 'http' }, byEgressGateway: { port: 80 } },
     { name: 't', hosts: ['1.1.1.1'], port: { number: 5432, protocol: 'TCP', name: 'tcp' }, byEgressGateway: { port: 15432 } },
   ];
   const rule = fc.record({
@@ -138,17 +262,43 @@ describe('EgressDiff (properties over generated policies)', () => {
   const pairs = (q: EgressQuery) => new Set(q.allowedPairs().map((a) => `${a.source.namespace} ${JSON.stringify(a.source.workloadSelector)} ${a.destination.host}:${a.destination.port}/${a.destination.protocol}`));
   const pairOf = (a: { source: any; destination: any }) => `${a.source.namespace} ${JSON.stringify(a.source.workloadSelector)} ${a.destination.host}:${a.destination.port}/${a.destination.protocol}`;
 
-  test('the pairs after are the pairs before, without the lost, with the gained; changed pairs are in both', () => {
+  /** The reference for coverage, written out here: ASM's matching of sources and hosts, ports and protocols equal. */
+  const covers = (by: EgressAccess, pair: EgressAccess) =>
+    (by.source.namespace === '*' || by.source.namespace === pair.source.namespace)
+    && Object.entries(by.source.workloadSelector ?? {}).every(([k, v]) => pair.source.workloadSelector?.[k] === v)
+    && (by.destination.host === pair.destination.host
+      || (by.destination.host.startsWith('*.') && pair.destination.host.endsWith(by.destination.host.slice(1))))
+    && by.destination.port === pair.destination.port && by.destination.protocol === pair.destination.protocol;
+  const uncovered = (side: EgressQuery, other: EgressQuery) =>
+    [...new Set(side.allowedPairs().filter((p) => !other.allowedPairs().some((o) => covers(o, p))).map(pairOf))].sort();
+
+  test('gained: the pairs after that no pair before covers; lost: the pairs before that no pair after covers; changed pairs are in both', () => {
     fc.assert(fc.property(manifests, manifests, (old, now) => {
       const [before, after] = [EgressQuery.fromManifests(old), EgressQuery.fromManifests(now)];
       const diff = EgressDiff.between(before, after);
-      const expected = new Set([...pairs(before)].filter((p) => !diff.lost.some((a) => pairOf(a) === p)));
-      diff.gained.forEach((a) => expected.add(pairOf(a)));
-      expect([...expected].sort()).toEqual([...pairs(after)].sort());
+      expect([...new Set(diff.gained.map(pairOf))].sort()).toEqual(uncovered(after, before));
+      expect([...new Set(diff.lost.map(pairOf))].sort()).toEqual(uncovered(before, after));
       for (const c of diff.changed) {
         expect(pairs(before).has(pairOf(c))).toBe(true);
         expect(pairs(after).has(pairOf(c))).toBe(true);
       }
+    }));
+  });
+
+  test('adding policies loses no access, and removing them gains none', () => {
+    fc.assert(fc.property(manifests, manifests, (some, more) => {
+      const all = [...some, ...more.map((m, i) => ({ ...m, metadata: { ...m.metadata, name: `more${i}` } }))];
+      const [part, whole] = [EgressQuery.fromManifests(some), EgressQuery.fromManifests(all)];
+      expect(EgressDiff.between(part, whole).lost).toEqual([]);
+      expect(EgressDiff.between(whole, part).gained).toEqual([]);
+    }));
+  });
+
+  test('a pair allowed on both sides is never gained or lost, only changed', () => {
+    fc.assert(fc.property(manifests, manifests, (old, now) => {
+      const [before, after] = [EgressQuery.fromManifests(old), EgressQuery.fromManifests(now)];
+      const diff = EgressDiff.between(before, after);
+      for (const a of [...diff.gained, ...diff.lost]) expect(pairs(before).has(pairOf(a)) && pairs(after).has(pairOf(a))).toBe(false);
     }));
   });
 
