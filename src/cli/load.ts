@@ -120,6 +120,11 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     const where = owner ? locateField(owner, '') : { file: inputs.files[0], fileIndex: 0, line: 1, field: '' };
     diagnostics.push({ ...where, field: p.field || undefined, message: located(`[${p.path}] ${p.message}`), severity: p.severity });
   }
+  if (policies.length === 0) {
+    // Checking nothing is almost always a mistake (a misspelt kind, the wrong folder): a CI gate
+    // must not pass on it.
+    diagnostics.push({ file: inputs.files[0], fileIndex: 0, line: 1, message: 'no ASMEgressTrafficPolicy in the input', severity: 'error' });
+  }
   return { app, chart, policies, diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length };
 }
 

@@ -38,6 +38,19 @@ describe('asm-egress lint', () => {
     expect(runCli(['lint', '--strict', documentedExample(2)]).status).toBe(0);
   });
 
+  test('input without any policy is an error (a misspelt kind must not pass a CI gate), in lint and render', () => {
+    for (const command of ['lint', 'render']) {
+      const run = runCli([command, '-'], 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n');
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(lines(run.stderr)).toEqual([
+        "<stdin>:1: warning: skipped apps/v1 Deployment 'web': not an ASMEgressTrafficPolicy",
+        '<stdin>:1: no ASMEgressTrafficPolicy in the input',
+        `asm-egress ${command}: 1 error, 1 warning in 1 file`,
+      ]);
+    }
+  });
+
   test('success prints one summary line; objects of other kinds are skipped with a warning', () => {
     const run = runCli(['lint', cliFixture('valid.yaml')]);
     expect(run.status).toBe(0);
