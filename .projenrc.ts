@@ -36,7 +36,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-      setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
       // Some tests type-check generated programs or run the CLI as a child process: on a loaded
       // 2-core CI machine they can take well over jest's 5 s default. Speed is measured by the
       // benchmark scripts, not here.

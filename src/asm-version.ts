@@ -1,3 +1,6 @@
+import { inputError } from './model/error';
+import { problem } from './model/problem';
+
 /**
  * A version of Alibaba Cloud Service Mesh (ASM), which decides what an `ASMEgressTrafficPolicy`
  * may contain.
@@ -19,11 +22,13 @@ export class AsmVersion {
    */
   public static of(version: string): AsmVersion {
     if (!/^\d+(\.\d+){1,3}$/.test(version)) {
-      throw new Error(`ASM version '${version}' is not a dotted version number such as 1.24.6.45`);
+      const message = `ASM version '${version}' is not a dotted version number such as 1.24.6.45`;
+      throw inputError(message, problem('INVALID_VERSION', [], message));
     }
     const parsed = new AsmVersion(version);
     if (parsed.isBefore(AsmVersion.V1_16_4)) {
-      throw new Error(`ASM version ${version} has no ASMEgressTrafficPolicy: it needs ${AsmVersion.V1_16_4.version} or later`);
+      const message = `ASM version ${version} has no ASMEgressTrafficPolicy: it needs ${AsmVersion.V1_16_4.version} or later`;
+      throw inputError(message, problem('INVALID_VERSION', [], message));
     }
     return parsed;
   }

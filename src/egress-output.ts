@@ -12,13 +12,3 @@ export enum EgressOutput {
   /** Both: the ASM object, and the Istio objects it stands for (to review or to run on Istio). */
   ASM_AND_ISTIO = 'ASM_AND_ISTIO',
 }
-
-/** Whether an output includes the ASM object. @internal */
-export function includesAsm(output: EgressOutput): boolean {
-  return output !== EgressOutput.ISTIO;
-}
-
-/** Whether an output includes the Istio objects. @internal */
-export function includesIstio(output: EgressOutput): boolean {
-  return output !== EgressOutput.ASM;
-}

@@ -1,13 +1,11 @@
-import { GuardrailOverride } from './guardrail';
-import { serviceGuardrailProblems } from './model/guardrails';
-import { canonicalHost } from './model/host-reach';
-import { Problem, problem, throwIfErrors } from './model/problem';
-import { classifyHost, dnsLabelError, HostKind, portError } from './model/syntax';
-import { isSharedProtocol, Protocol } from './protocol';
+import { serviceGuardrailProblems } from './checks/guardrails';
+import { isAddress, serviceValueProblems } from './checks/values';
+import { GuardrailOverride } from './guardrail-override';
+import { throwIfInvalid } from './model/error';
+import { serviceModel, type ServiceModel } from './model/model';
+import { problem } from './model/problem';
+import { Protocol } from './protocol';
 import { ServerVerification } from './server-verification';
-
-/** Most hosts one external service may list (a limit of the CRD). */
-const MAX_HOSTS = 50;
 
 /**
  * Options common to every kind of external service.
@@ -132,22 +130,73 @@ export interface TcpServiceOptions extends ExternalServiceOptions {
 export class ExternalService {
   /** A plain-HTTP service, optionally upgraded to HTTPS by the gateway. HTTP services may share a gateway port. */
   public static http(name: string, options: HttpServiceOptions): ExternalService {
-    return new ExternalService(name, Protocol.HTTP, options?.port ?? 80, options, options?.httpsUpgrade);
+    return ExternalService.create(name, Protocol.HTTP, options?.port ?? 80, options, options?.httpsUpgrade);
   }
 
   /** An HTTPS service: the application speaks TLS, which passes through the gateway on a port of its own. */
   public static https(name: string, options: TlsServiceOptions): ExternalService {
-    return new ExternalService(name, Protocol.HTTPS, options?.port ?? 443, options);
+    return ExternalService.create(name, Protocol.HTTPS, options?.port ?? 443, options);
   }
 
   /** A TLS service other than HTTPS: passes through the gateway on a port of its own. */
   public static tls(name: string, options: TlsServiceOptions): ExternalService {
-    return new ExternalService(name, Protocol.TLS, options?.port ?? 443, options);
+    return ExternalService.create(name, Protocol.TLS, options?.port ?? 443, options);
   }
 
   /** A TCP service (ASM 1.24.6.45 or later): a port of its own on the gateway. Hosts may be IP addresses. */
   public static tcp(name: string, options: TcpServiceOptions): ExternalService {
-    return new ExternalService(name, Protocol.TCP, options?.port, options);
+    return ExternalService.create(name, Protocol.TCP, options?.port, options);
+  }
+
+  /**
+   * A service from values that a reader has checked already (adoption of a manifest).
+   * @internal
+   */
+  public static _fromModel(model: ServiceModel): ExternalService {
+    return new ExternalService(model);
+  }
+
+  /** Checks every value at once, then builds the service. */
+  private static create(name: string, protocol: Protocol, port: number | undefined, given: ExternalServiceOptions | undefined,
+    upgrade?: HttpsUpgrade): ExternalService {
+    // Untyped callers (JavaScript) may leave out the options: every missing field is then reported.
+    const options: ExternalServiceOptions = given ?? { hosts: [] };
+    const portName = options.portName ?? protocol.toLowerCase();
+    const hosts: unknown[] = Array.isArray(options.hosts) ? [...options.hosts] : [];
+    const httpsUpgradePort = upgrade ? upgrade.port ?? 443 : undefined;
+    const what = `ExternalService '${name}'`;
+    const values = { name, protocol, port, portName, gatewayPort: options.gatewayPort, ...(upgrade ? { httpsUpgradePort } : {}) };
+    const overrides = [...(options.guardrailOverrides ?? [])];
+    const notText = hosts.findIndex((h) => typeof h !== 'string');
+    if (notText >= 0) {
+      // Nothing more can be said of hosts that are not text.
+      throwIfInvalid(what, [
+        ...serviceValueProblems(values).problems,
+        problem('INVALID_HOST', ['hosts', notText], `must be a string, not ${typeof hosts[notText]}`),
+      ]);
+    }
+    const texts = hosts as string[];
+    const checked = Array.isArray(options.hosts)
+      ? serviceValueProblems({ ...values, hosts: texts })
+      : {
+        problems: [...serviceValueProblems(values).problems,
+          problem('REQUIRED', ['hosts'], options.hosts === undefined ? 'at least one host is required' : 'must be a list of host names')],
+        kinds: [],
+      };
+    const { problems, kinds } = checked;
+    problems.push(...serviceGuardrailProblems(name, texts, protocol === Protocol.HTTP && !upgrade, overrides));
+    throwIfInvalid(what, problems);
+    return new ExternalService(serviceModel({
+      name,
+      protocol,
+      port: port as number,
+      portName,
+      hosts: texts,
+      ...(options.gatewayPort !== undefined ? { gatewayPort: options.gatewayPort } : {}),
+      ...(upgrade ? { httpsUpgradePort, serverVerification: upgrade.serverVerification ?? ServerVerification.systemCertificates() } : {}),
+      overrides,
+      ipAddressed: kinds.length > 0 && kinds.every(isAddress),
+    }));
   }
 
   /** Name of the service, unique within a policy. */
@@ -165,36 +214,28 @@ export class ExternalService {
   /** How the gateway verifies the server when it upgrades to HTTPS (Istio output), if it does. */
   public readonly httpsUpgradeVerification?: ServerVerification;
 
-  private readonly _hosts: string[];
-  private readonly _guardrailOverrides: GuardrailOverride[];
-  private readonly hostKinds: HostKind[];
-  private destinationKey?: string;
+  /** The service as the model knows it: one object per service, so ports can be looked up by it. @internal */
+  public readonly _model: ServiceModel;
 
-  private constructor(name: string, protocol: Protocol, port: number | undefined, given: ExternalServiceOptions | undefined, upgrade?: HttpsUpgrade) {
-    // Untyped callers (JavaScript) may leave out the options: every missing field is then reported.
-    const options: ExternalServiceOptions = given ?? { hosts: [] };
-    this.name = name;
-    this.protocol = protocol;
-    this.port = port as number;
-    this.portName = options.portName ?? protocol.toLowerCase();
-    this.gatewayPort = options.gatewayPort;
-    this.httpsUpgradePort = upgrade ? upgrade.port ?? 443 : undefined;
-    this.httpsUpgradeVerification = upgrade ? upgrade.serverVerification ?? ServerVerification.systemCertificates() : undefined;
-    this._hosts = Array.isArray(options.hosts) ? [...options.hosts] : [];
-    this._guardrailOverrides = [...(options.guardrailOverrides ?? [])];
-    const { problems, kinds } = this.check(options.hosts, upgrade);
-    this.hostKinds = kinds;
-    throwIfErrors(`ExternalService '${name}'`, problems);
+  private constructor(model: ServiceModel) {
+    this._model = model;
+    this.name = model.name;
+    this.protocol = model.protocol;
+    this.port = model.port;
+    this.portName = model.portName;
+    this.gatewayPort = model.gatewayPort;
+    this.httpsUpgradePort = model.httpsUpgradePort;
+    this.httpsUpgradeVerification = model.serverVerification;
   }
 
   /** Hosts of the service (a copy). */
   public get hosts(): string[] {
-    return [...this._hosts];
+    return [...this._model.hosts];
   }
 
   /** Guardrails overridden for this service (a copy). */
   public get guardrailOverrides(): GuardrailOverride[] {
-    return [...this._guardrailOverrides];
+    return [...this._model.overrides];
   }
 
   /** Whether the gateway upgrades this service's HTTP to HTTPS. */
@@ -204,78 +245,6 @@ export class ExternalService {
 
   /** Whether the hosts are IP addresses rather than names. */
   public get isIpAddressed(): boolean {
-    return this.hostKinds.length > 0 && this.hostKinds.every((k) => k === 'ipv4' || k === 'ipv6');
+    return this._model.ipAddressed;
   }
-
-  /**
-   * Identity of the destination on a gateway: protocol class, hosts and port. Two services with
-   * the same identity are one destination and share a gateway port.
-   * @internal
-   */
-  public get _destinationKey(): string {
-    if (this.destinationKey === undefined) {
-      const cls = isSharedProtocol(this.protocol) ? 'HTTP' : this.protocol === Protocol.TCP ? 'TCP' : 'TLS';
-      this.destinationKey = `${cls}|${[...this._hosts].sort().join(',')}|${this.port}`;
-    }
-    return this.destinationKey;
-  }
-
-  /**
-   * Whether two services are the same definition (the same service declared twice).
-   * @internal
-   */
-  public _sameDefinitionAs(other: ExternalService): boolean {
-    return other === this || (other.name === this.name && other.protocol === this.protocol && other.port === this.port
-      && other.portName === this.portName && other.gatewayPort === this.gatewayPort
-      && other.httpsUpgradePort === this.httpsUpgradePort && other._hosts.join(',') === this._hosts.join(',')
-      && String(other.httpsUpgradeVerification) === String(this.httpsUpgradeVerification)
-      && overridesKey(other._guardrailOverrides) === overridesKey(this._guardrailOverrides));
-  }
-
-  /** Everything wrong with the input on its own, every problem at once. */
-  private check(hosts: unknown, upgrade?: HttpsUpgrade): { problems: Problem[]; kinds: HostKind[] } {
-    const problems: Problem[] = [];
-    const add = (field: string, message: string | undefined) => message && problems.push(problem(field, message));
-    add('name', dnsLabelError(this.name));
-    add('port.number', portError(this.port));
-    add('port.name', this.portName ? dnsLabelError(this.portName) : 'must not be empty');
-    if (this.gatewayPort !== undefined) add('byEgressGateway.port', portError(this.gatewayPort));
-    if (upgrade) add('httpsUpgrade.port', portError(this.httpsUpgradePort));
-
-    if (!Array.isArray(hosts)) add('hosts', hosts === undefined ? 'at least one host is required' : 'must be a list of host names');
-    else if (this._hosts.length === 0) add('hosts', 'at least one host is required');
-    const notText = this._hosts.findIndex((h) => typeof h !== 'string');
-    if (notText >= 0) {
-      add(`hosts[${notText}]`, `must be a string, not ${typeof this._hosts[notText]}`);
-      return { problems, kinds: [] };
-    }
-    if (this._hosts.length > MAX_HOSTS) add('hosts', `${this._hosts.length} hosts given; at most ${MAX_HOSTS} are allowed`);
-    const kinds: HostKind[] = [];
-    const seen = new Set<string>();
-    this._hosts.forEach((host, i) => {
-      const canonical = canonicalHost(host);
-      if (seen.has(canonical)) add(`hosts[${i}]`, `'${host}' is listed twice`);
-      seen.add(canonical);
-      const result = classifyHost(host);
-      if ('error' in result) {
-        add(`hosts[${i}]`, result.error);
-        return;
-      }
-      kinds.push(result.kind);
-      const ip = result.kind === 'ipv4' || result.kind === 'ipv6';
-      if (ip && this.protocol !== Protocol.TCP) {
-        add(`hosts[${i}]`, `'${host}' is an IP address: only TCP services can be reached by address (${this.protocol} is routed by host name)`);
-      }
-    });
-    const ips = kinds.filter((k) => k === 'ipv4' || k === 'ipv6').length;
-    if (ips > 0 && ips < kinds.length) {
-      add('hosts', 'mixes IP addresses and host names: declare them as separate services');
-    }
-    problems.push(...serviceGuardrailProblems(this._hosts, this.protocol === Protocol.HTTP && !upgrade, this._guardrailOverrides));
-    return { problems, kinds };
-  }
-}
-
-function overridesKey(overrides: GuardrailOverride[]): string {
-  return overrides.map((o) => `${o.guardrail.name}: ${o.reason}`).sort().join('\n');
 }

@@ -1,5 +1,3 @@
-import type { PortAssignmentModel } from './model/model';
-
 /**
  * A port that the egress gateway's Service must expose, in the shape of a Kubernetes ServicePort
  * (and of the `service.ports` values of Istio's gateway Helm chart, and of ASM's
@@ -19,17 +17,4 @@ export interface GatewayServicePort {
   readonly targetPort: number;
   /** Always `TCP`. */
   readonly protocol: string;
-}
-
-/**
- * The Service ports of one gateway's ports in use, in port order.
- * @internal
- */
-export function servicePortsOf(assignments: PortAssignmentModel[]): GatewayServicePort[] {
-  return [...assignments].sort((a, b) => a.port - b.port).map((a) => ({
-    name: `${a.shared ? 'https' : 'tls'}-${a.port}`,
-    port: a.port,
-    targetPort: a.port,
-    protocol: 'TCP',
-  }));
 }

@@ -19,8 +19,3 @@ export enum Protocol {
   /** Opaque TCP (ASM 1.24.6.45 or later). */
   TCP = 'TCP',
 }
-
-/** Protocols that may share one gateway port (routed by Host header). @internal */
-export function isSharedProtocol(protocol: Protocol): boolean {
-  return protocol === Protocol.HTTP;
-}

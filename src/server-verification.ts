@@ -1,4 +1,6 @@
-import { dnsSubdomainError } from './model/syntax';
+import { dnsSubdomainError } from './checks/syntax';
+import { inputError } from './model/error';
+import { problem } from './model/problem';
 
 /** The CA bundle of Istio's proxy images (Debian/Ubuntu and distroless alike). */
 const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -32,7 +34,8 @@ export class ServerVerification {
    */
   public static caCertificates(path: string): ServerVerification {
     if (!path.startsWith('/')) {
-      throw new Error(`ServerVerification.caCertificates: '${path}' must be an absolute path inside the gateway container`);
+      const message = `'${path}' must be an absolute path inside the gateway container`;
+      throw inputError(`ServerVerification.caCertificates: ${message}`, problem('INVALID_OPTION', [], message));
     }
     return new ServerVerification('caCertificates', path);
   }
@@ -43,7 +46,7 @@ export class ServerVerification {
    */
   public static credentialName(secretName: string): ServerVerification {
     const error = dnsSubdomainError(secretName);
-    if (error) throw new Error(`ServerVerification.credentialName: ${error}`);
+    if (error) throw inputError(`ServerVerification.credentialName: ${error}`, problem('INVALID_NAME', [], error));
     return new ServerVerification('credentialName', secretName);
   }
 

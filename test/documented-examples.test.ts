@@ -1,5 +1,4 @@
-import { Testing } from 'cdk8s';
-import { fixture, synthObjects } from './util/synth';
+import { fixture, synthObjects, testApp } from './util/synth';
 import { Example1, Example2, Example3 } from '../examples/documented-examples';
 import { EgressRegistry, GatewayPortAllocation } from '../src';
 
@@ -7,25 +6,25 @@ import { EgressRegistry, GatewayPortAllocation } from '../src';
 
 describe('documented examples', () => {
   test('example 1: HTTP through gateway port 80', () => {
-    const app = Testing.app();
+    const app = testApp();
     new Example1(app, 'example-1');
     expect(synthObjects(app)).toEqual([fixture('example-1.yaml')]);
   });
 
   test('example 2: HTTPS upgrade and HTTPS services on their own ports', () => {
-    const app = Testing.app();
+    const app = testApp();
     new Example2(app, 'example-2');
     expect(synthObjects(app)).toEqual([fixture('example-2.yaml')]);
   });
 
   test('example 3: gateway ports left to ASM', () => {
-    const app = Testing.app();
+    const app = testApp();
     new Example3(app, 'example-3', GatewayPortAllocation.ASM);
     expect(synthObjects(app)).toEqual([fixture('example-3.yaml')]);
   });
 
   test('example 3 with ports allocated by the library: same policy, every port filled in', () => {
-    const app = Testing.app();
+    const app = testApp();
     new Example3(app, 'example-3', GatewayPortAllocation.LIBRARY);
     const [policy] = synthObjects(app);
     const documented = fixture('example-3.yaml');

@@ -1,32 +1,28 @@
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
 import {
   EgressOutput, EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride,
+  ProblemSeverity,
 } from '../src';
-import { errorOf, synthError, synthObjects } from './util/synth';
-import { parseGuardrailOverrideLines } from '../src/render/guardrail-overrides';
+import { errorOf, synthError, synthObjects, testApp, warningLines } from './util/synth';
+import { parseGuardrailOverrideLines } from '../src/model/guardrail-annotation';
 
 const ANNOTATION = 'egress.cdk8s-asm-egress.io/guardrail-overrides';
 const team = EgressSource.namespace('team-a', { workloadSelector: { app: 'web' } });
 const api = ExternalService.https('api', { hosts: ['api.example.com'] });
 
 function setup(props: { strictGuardrails?: boolean } = {}) {
-  const app = Testing.app();
+  const app = testApp();
   const chart = new Chart(app, 'c');
   const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw', ...props });
   return { app, chart, policy };
 }
 
-/** Console warnings during `run`, as printed. */
-function warningsOf(run: () => void): string[] {
-  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  try {
-    run();
-    return warn.mock.calls.map((call) => String(call[0]));
-  } finally {
-    warn.mockRestore();
-  }
+/** The App's warnings after `run`, as synthesis prints them. */
+function warningsOf(app: App, run: () => void): string[] {
+  run();
+  return warningLines(app);
 }
 
 const allow = GuardrailOverride.allow;
@@ -269,13 +265,14 @@ describe('Guardrail.PLAIN_HTTP', () => {
     const { app, policy } = setup();
     policy.addRule('r').from(team).to(web());
     let objects: any[] = [];
-    expect(warningsOf(() => { objects = synthObjects(app); })).toEqual([warning]);
+    expect(warningsOf(app, () => { objects = synthObjects(app); })).toEqual([warning]);
     expect(objects[0].metadata.annotations).toBeUndefined();
-    expect(EgressRegistry.of(app)._model().problems).toEqual([{
+    expect(EgressRegistry.of(app).warnings).toEqual([{
+      code: 'PLAIN_HTTP',
+      severity: ProblemSeverity.WARNING,
       path: 'c/Egress/r',
       field: 'to[0].port.protocol',
       message: warning.replace('[warning] [c/Egress/r] to[0].port.protocol: ', ''),
-      severity: 'warning',
     }]);
   });
 
@@ -285,7 +282,7 @@ describe('Guardrail.PLAIN_HTTP', () => {
     policy.addRule('r').from(team).to(shared, api);
     policy.addRule('s').from(EgressSource.namespace('team-b')).to(shared);
     new EgressTrafficPolicy(chart, 'EgressB', { gateway: 'gw-b' }).addRule('t').from(team).to(shared);
-    expect(warningsOf(() => synthObjects(app))).toEqual([warning]);
+    expect(warningsOf(app, () => synthObjects(app))).toEqual([warning]);
   });
 
   test('HTTP upgraded to HTTPS at the gateway, HTTPS, TLS and TCP are not flagged', () => {
@@ -296,11 +293,11 @@ describe('Guardrail.PLAIN_HTTP', () => {
       ExternalService.tls('mq', { hosts: ['mq.example.com'], port: 5671 }),
       ExternalService.tcp('db', { hosts: ['db.example.com'], port: 5432 }),
     );
-    expect(warningsOf(() => synthObjects(app))).toEqual([]);
+    expect(warningsOf(app, () => synthObjects(app))).toEqual([]);
   });
 
   test('strict mode for the App makes it an error, with the construct path and field', () => {
-    const app = Testing.app();
+    const app = testApp();
     EgressRegistry.of(app).configure({ strictGuardrails: true });
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(team).to(web());
     expect(synthError(app)).toContain(warning.replace('[warning] ', ''));
@@ -311,10 +308,10 @@ describe('Guardrail.PLAIN_HTTP', () => {
     strict.policy.addRule('r').from(team).to(web());
     expect(synthError(strict.app)).toContain(warning.replace('[warning] ', ''));
 
-    const app = Testing.app();
+    const app = testApp();
     EgressRegistry.of(app).configure({ strictGuardrails: true });
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', strictGuardrails: false }).addRule('r').from(team).to(web());
-    expect(warningsOf(() => synthObjects(app))).toEqual([warning]);
+    expect(warningsOf(app, () => synthObjects(app))).toEqual([warning]);
   });
 
   test('an override allows it, even in strict mode, and the policy records the override', () => {
@@ -323,12 +320,12 @@ describe('Guardrail.PLAIN_HTTP', () => {
       hosts: ['legacy.partner.example'], guardrailOverrides: [allow(Guardrail.PLAIN_HTTP, 'partner API has no TLS; payloads are signed')],
     }));
     let objects: any[] = [];
-    expect(warningsOf(() => { objects = synthObjects(app); })).toEqual([]);
+    expect(warningsOf(app, () => { objects = synthObjects(app); })).toEqual([]);
     expect(objects[0].metadata.annotations).toEqual({ [ANNOTATION]: 'service partner: PLAIN_HTTP: partner API has no TLS; payloads are signed' });
   });
 
   test('the Istio objects of the policy record the override too', () => {
-    const app = Testing.app();
+    const app = testApp();
     EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO });
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(team).to(ExternalService.http('partner', {
       hosts: ['legacy.partner.example'], guardrailOverrides: [allow(Guardrail.PLAIN_HTTP, 'payloads are signed')],
@@ -478,7 +475,6 @@ describe('the overrides annotation', () => {
       { subject: 'service', name: 'cdn', guardrail: 'WILDCARD_HOST', reason: 'CDN: edge hosts' },
       { subject: 'source', name: '*{app=otel}', guardrail: 'MESH_WIDE_SOURCE', reason: 'telemetry' },
     ]);
-    expect(() => parseGuardrailOverrideLines('cdn WILDCARD_HOST because'))
-      .toThrow(`${ANNOTATION}: line 1 is not '<service|source> <name>: <GUARDRAIL>: <reason>': cdn WILDCARD_HOST because`);
+    expect(parseGuardrailOverrideLines('service cdn: WILDCARD_HOST: x\n\ncdn WILDCARD_HOST because')).toEqual({ badLine: 2, text: 'cdn WILDCARD_HOST because' });
   });
 });

@@ -1,12 +1,12 @@
-import { Chart, Testing, Yaml } from 'cdk8s';
-import { fixture, synthError, synthObjects } from './util/synth';
+import { Chart, Yaml } from 'cdk8s';
+import { fixture, synthError, synthObjects, testApp, warningLines } from './util/synth';
 import { Example3 } from '../examples/documented-examples';
 import { AsmVersion, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../src';
 
 // EgressTrafficPolicy.fromManifest(): existing YAML adopted into a cdk8s App.
 
 function setup() {
-  const app = Testing.app();
+  const app = testApp();
   return { app, chart: new Chart(app, 'platform') };
 }
 
@@ -31,12 +31,10 @@ function manifest(edit: (m: any) => void = () => undefined): any {
 
 describe('EgressTrafficPolicy.fromManifest', () => {
   test.each(['example-1.yaml', 'example-2.yaml', 'example-3.yaml'])('%s synthesises as written', (name) => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const { app, chart } = setup();
     const [object] = Yaml.load(`test/fixtures/${name}`);
     EgressTrafficPolicy.fromManifest(chart, 'Adopted', object);
     expect(synthObjects(app)).toEqual([fixture(name)]);
-    warn.mockRestore();
   });
 
   test('an adopted policy takes more rules, and joins the App-wide checks', () => {
@@ -81,7 +79,6 @@ describe('EgressTrafficPolicy.fromManifest', () => {
   });
 
   test('gateway ports: as written by default, or filled in by the library', () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const [example3] = Yaml.load('test/fixtures/example-3.yaml');
     const asWritten = setup();
     expect(EgressTrafficPolicy.fromManifest(asWritten.chart, 'P', example3).portAllocation).toBe(GatewayPortAllocation.ASM);
@@ -89,7 +86,7 @@ describe('EgressTrafficPolicy.fromManifest', () => {
     // Filled in: exactly the ports that the constructs allocate for the same policy.
     const filled = setup();
     EgressTrafficPolicy.fromManifest(filled.chart, 'P', example3, { portAllocation: GatewayPortAllocation.LIBRARY });
-    const constructs = Testing.app();
+    const constructs = testApp();
     new Example3(constructs, 'example-3', GatewayPortAllocation.LIBRARY);
     expect(synthObjects(filled.app)).toEqual(synthObjects(constructs));
 
@@ -97,7 +94,6 @@ describe('EgressTrafficPolicy.fromManifest', () => {
     const old = setup();
     expect(() => EgressTrafficPolicy.fromManifest(old.chart, 'P', example3, { asmVersion: AsmVersion.of('1.22.6.28') }))
       .toThrow(/spec\.egressRules\[0\]\.to\[4\]\.byEgressGateway\.port: missing: ASM 1\.22\.6\.28 does not allocate gateway ports/);
-    warn.mockRestore();
   });
 
   test('guardrail overrides come from the annotation that the library writes', () => {
@@ -121,7 +117,6 @@ describe('EgressTrafficPolicy.fromManifest', () => {
   });
 
   test('fields that mean nothing to apply are dropped with a warning; null is a field left out', () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const { app, chart } = setup();
     EgressTrafficPolicy.fromManifest(chart, 'Adopted', manifest((m) => {
       m.metadata.resourceVersion = '4711';
@@ -129,22 +124,19 @@ describe('EgressTrafficPolicy.fromManifest', () => {
       m.spec.egressRules[0].from[0].workloadSelector = null;
       m.spec.egressRules[0].to[0].httpsUpgrade = null;
     }));
-    expect(warn.mock.calls).toEqual([
-      ['[warning] [platform/Adopted] status: set by ASM at run time; dropped'],
-      ['[warning] [platform/Adopted] metadata.resourceVersion: set by the API server; dropped'],
-    ]);
     expect(synthObjects(app)).toEqual([manifest((m) => { delete m.spec.egressRules[0].from[0].workloadSelector; })]);
-    warn.mockRestore();
+    expect(warningLines(app)).toEqual([
+      '[warning] [platform/Adopted] status: set by ASM at run time; dropped',
+      '[warning] [platform/Adopted] metadata.resourceVersion: set by the API server; dropped',
+    ]);
   });
 
   test('a manifest without namespace goes to istio-egress, with a warning', () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const { app, chart } = setup();
     EgressTrafficPolicy.fromManifest(chart, 'Adopted', manifest((m) => { delete m.metadata.namespace; }));
-    expect(warn.mock.calls).toEqual([[
+    expect(warningLines(app)).toEqual([
       "[warning] [platform/Adopted] metadata.namespace: not set: the policy goes to 'istio-egress', ASM's convention (set it to keep the manifest and the output alike)",
-    ]]);
+    ]);
     expect(synthObjects(app)[0].metadata).toEqual({ name: 'egress-by-gw-a', namespace: 'istio-egress' });
-    warn.mockRestore();
   });
 });

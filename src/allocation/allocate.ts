@@ -1,9 +1,8 @@
-import type { ExternalService } from '../external-service';
-import { GatewayPortAllocation } from '../gateway';
-import { PolicyModel, PortAssignmentModel, servicesOf } from '../model/model';
-import { Problem } from '../model/problem';
-import { isSharedProtocol } from '../protocol';
 import { allocateGatewayPorts, PortRequest } from './port-allocator';
+import { GatewayPortAllocation } from '../gateway-port-allocation';
+import { PolicyModel, PortAssignmentModel, ServiceModel, servicesOf } from '../model/model';
+import { isSharedProtocol } from '../model/output';
+import { FieldPath, msg, Problem, problem, ref } from '../model/problem';
 
 /**
  * Ports that the gateway's own Envoy and pilot-agent listen on (admin, outbound and inbound
@@ -14,9 +13,9 @@ const ISTIO_PROXY_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15010, 1501
 /** The block that holds them, never allocated: Istio may add ports there. */
 const ISTIO_PROXY_BLOCK = { min: 15000, max: 15099 };
 
-/** Gateway ports of every policy of the App: explicit ones checked, the others allocated. @internal */
+/** Gateway ports of every policy of the App: explicit ones checked, the others allocated. */
 export interface ModelPorts {
-  readonly ports: Map<string, Map<ExternalService, number>>;
+  readonly ports: Map<string, Map<ServiceModel, number>>;
   readonly assignments: PortAssignmentModel[];
   readonly allocated: Record<string, Record<string, number>>;
   readonly problems: Problem[];
@@ -25,10 +24,9 @@ export interface ModelPorts {
 /**
  * Runs the allocator once per gateway (a gateway is one port space, whatever chart its rules come
  * from). Policies whose ports ASM allocates are left out.
- * @internal
  */
 export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Record<string, number>> = {}): ModelPorts {
-  const ports = new Map<string, Map<ExternalService, number>>();
+  const ports = new Map<string, Map<ServiceModel, number>>();
   const assignments: PortAssignmentModel[] = [];
   const allocated: Record<string, Record<string, number>> = {};
   const problems: Problem[] = [];
@@ -36,22 +34,20 @@ export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Re
   for (const policy of policies) {
     if (policy.portAllocation !== GatewayPortAllocation.LIBRARY) continue;
     const uses = servicesOf(policy);
-    const where = new Map<string, { path: string; field: string }>();
+    const where = new Map<string, { subject: string; field: FieldPath }>();
     const requests: PortRequest[] = uses.map(({ service, rule, index }) => {
-      const owner = `${rule.path} to[${index}] '${service.name}'`;
-      const field = `to[${index}].byEgressGateway.port`;
-      where.set(owner, { path: rule.path, field });
+      const owner = `${rule.subject} to[${index}] '${service.name}'`;
+      const field = ['to', index, 'byEgressGateway', 'port'];
+      where.set(owner, { subject: rule.subject, field });
       let explicitPort = service.gatewayPort;
       if (explicitPort !== undefined && ISTIO_PROXY_PORTS.includes(explicitPort)) {
-        problems.push({
-          path: rule.path,
-          field,
-          message: `gateway port ${explicitPort} of '${service.name}' is one of the ports the gateway's Istio proxy listens on itself (${ISTIO_PROXY_PORTS.join(', ')}); choose another port`,
-          severity: 'error',
-        });
+        problems.push(problem('PROXY_PORT', field,
+          `gateway port ${explicitPort} of '${service.name}' is one of the ports the gateway's Istio proxy listens on itself (${ISTIO_PROXY_PORTS.join(', ')}); choose another port`,
+          { subject: rule.subject }));
         explicitPort = undefined;
       }
-      return { key: service._destinationKey, shared: isSharedProtocol(service.protocol), explicitPort, owner };
+      const label = msg`${ref(rule.subject)} to[${index}] '${service.name}'`;
+      return { key: service.destinationKey, shared: isSharedProtocol(service.protocol), explicitPort, owner, label };
     });
     // The rest of the block stays usable when a user sets such a port explicitly.
     const explicit = new Set(requests.map((r) => r.explicitPort));
@@ -65,20 +61,20 @@ export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Re
     }, requests);
 
     for (const message of result.warnings) {
-      problems.push({ path: policy.path, field: 'portRange', message, severity: 'warning' });
+      problems.push(problem('PORT_LOCK_MOVED', ['portRange'], message, { severity: 'warning', subject: policy.subject }));
     }
     for (const p of result.problems) {
       // A problem of each owner on its own (a destination left without a port) goes to every rule
       // field concerned (owners are distinct, one field each); a conflict, whose message names
       // every party, to the first.
-      const found = p.owners.map((o) => where.get(o)).filter((w): w is { path: string; field: string } => w !== undefined);
+      const found = p.owners.map((o) => where.get(o)).filter((w): w is { subject: string; field: FieldPath } => w !== undefined);
       const at = p.atEachOwner ? found : found.slice(0, 1);
-      if (at.length === 0) at.push({ path: policy.path, field: 'portRange' });
-      for (const { path, field } of at) problems.push({ path, field, message: p.message, severity: 'error' });
+      if (at.length === 0) at.push({ subject: policy.subject, field: ['portRange'] });
+      for (const { subject, field } of at) problems.push(problem(p.code, field, p.message, { subject }));
     }
     allocated[policy.gateway] = result.allocated;
 
-    const byService = new Map<ExternalService, number>();
+    const byService = new Map<ServiceModel, number>();
     const byPort = new Map<number, { explicit: boolean; shared: boolean; services: Set<string> }>();
     uses.forEach(({ service }, i) => {
       const port = result.ports[i];

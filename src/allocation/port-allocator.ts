@@ -23,7 +23,9 @@
  * Construct-free: it depends on nothing but the syntax checks of the model.
  */
 
-import { portError } from '../model/syntax';
+import { portError } from '../checks/syntax';
+import type { ProblemCode } from '../model/codes';
+import { Message, msg } from '../model/problem';
 
 /** Inclusive bounds of the ports the allocator may hand out. */
 export interface PortRange {
@@ -47,8 +49,10 @@ export interface PortRequest {
   readonly shared: boolean;
   /** A port the user set explicitly: reserved first, never moved. May lie outside the range (e.g. 80). */
   readonly explicitPort?: number;
-  /** Human-readable owner for error messages, e.g. "App/Chart/Policy/sleep-a: to 'tcp-svc1'". */
+  /** Identity of the owner, e.g. "App/Chart/Policy/sleep-a to[0] 'tcp-svc1'": sorts the owners in messages. */
   readonly owner: string;
+  /** The owner as messages name it (it may refer to other inputs); default: `owner`. */
+  readonly label?: Message;
 }
 
 export interface GatewayPortSpace {
@@ -62,7 +66,8 @@ export interface GatewayPortSpace {
 }
 
 export interface AllocationProblem {
-  readonly message: string;
+  readonly code: ProblemCode;
+  readonly message: Message;
   /** The `owner` strings of the requests concerned, exactly as given, sorted and without duplicates. */
   readonly owners: string[];
   /**
@@ -80,7 +85,7 @@ export interface PortAllocation {
   readonly allocated: Record<string, number>;
   readonly problems: AllocationProblem[];
   /** Not errors, but worth telling the user: a pinned (locked) port that could not be kept and moved. */
-  readonly warnings: string[];
+  readonly warnings: Message[];
 }
 
 /** How many owners a message spells out per destination before summarising. */
@@ -103,7 +108,9 @@ interface Slots {
 export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequest[]): PortAllocation {
   const gateway = space.gateway;
   const problems: AllocationProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: Message[] = [];
+  const labels = new Map(requests.map((r) => [r.owner, r.label ?? [r.owner]]));
+  const owned = (owners: string[]) => formatOwners(owners, labels);
   const ports: (number | undefined)[] = new Array<number | undefined>(requests.length).fill(undefined);
   const where = `Gateway '${gateway}'`;
 
@@ -116,7 +123,8 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
   if (badExcluded.length > 0) {
     const bad = sortLoose([...new Set(badExcluded)]);
     problems.push({
-      message: `${where}: excludedPorts has ${bad.length === 1 ? 'an invalid entry' : `${bad.length} invalid entries`}: ${bad.map((p) => portError(p)).join('; ')}.`,
+      code: 'EXCLUDED_PORT',
+      message: [`${where}: excludedPorts has ${bad.length === 1 ? 'an invalid entry' : `${bad.length} invalid entries`}: ${bad.map((p) => portError(p)).join('; ')}.`],
       owners: [],
     });
   }
@@ -140,14 +148,16 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
   for (const p of sortLoose([...invalidExplicit.keys()])) {
     const owners = ownersOf(requests, invalidExplicit.get(p)!);
     problems.push({
-      message: `${where}: explicit port ${p} of ${formatOwners(owners)} is invalid: ${portError(p)}.`,
+      code: 'INVALID_PORT',
+      message: msg`${where}: explicit port ${p} of ${owned(owners)} is invalid: ${portError(p)}.`,
       owners,
     });
   }
   for (const p of sortLoose([...excludedExplicit.keys()])) {
     const owners = ownersOf(requests, excludedExplicit.get(p)!);
     problems.push({
-      message: `${where}: explicit port ${p} of ${formatOwners(owners)} is one of the gateway's excluded ports (used for other purposes); choose another port.`,
+      code: 'EXCLUDED_PORT',
+      message: msg`${where}: explicit port ${p} of ${owned(owners)} is one of the gateway's excluded ports (used for other purposes); choose another port.`,
       owners,
     });
   }
@@ -167,13 +177,14 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
     const dedicated = idx.some((i) => !requests[i].shared);
     if (dedicated && byKey.size > 1) {
       const parties = [...byKey.keys()].sort(byString).map((key) => ({ key, owners: ownersOf(requests, byKey.get(key)!) }));
-      const described = parties.map((party) => `${formatOwners(party.owners)} for ${describeDestination(party.key)}`);
+      const described = parties.map((party) => msg`${owned(party.owners)} for ${describeDestination(party.key)}`);
       const claim = parties.length === 2
-        ? `${described[0]} and by ${described[1]}`
-        : `${parties.length} different destinations: ${described.join('; ')}`;
+        ? msg`${described[0]} and by ${described[1]}`
+        : msg`${parties.length} different destinations: ${joined(described, '; ')}`;
       problems.push({
-        message: `${where}: explicit port ${p} is claimed by ${claim}, but a TCP or HTTPS/TLS destination needs a gateway port of its own. `
-          + 'Give one of them another port, or leave the port out to have one allocated.',
+        code: 'PORT_CONFLICT',
+        message: [...msg`${where}: explicit port ${p} is claimed by ${claim}, but a TCP or HTTPS/TLS destination needs a gateway port of its own. `,
+          'Give one of them another port, or leave the port out to have one allocated.'],
         owners: ownersOf(requests, idx),
       });
     } else {
@@ -203,7 +214,8 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
   if (reservedKeyUse.length > 0) {
     const owners = ownersOf(requests, reservedKeyUse);
     problems.push({
-      message: `${where}: destination key '${SHARED_HTTP_KEY}' of ${formatOwners(owners)} is reserved for the shared HTTP port and cannot name a dedicated destination.`,
+      code: 'PORT_CONFLICT',
+      message: msg`${where}: destination key '${SHARED_HTTP_KEY}' of ${owned(owners)} is reserved for the shared HTTP port and cannot name a dedicated destination.`,
       owners,
     });
   }
@@ -217,8 +229,9 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
   if (rangeErrors.length > 0) {
     const owners = ownersOf(requests, keys.flatMap((k) => requestsOfKey.get(k)!));
     problems.push({
-      message: `${where}: port range ${rangeText} is invalid: ${rangeErrors.join('; ')}`
-        + (keys.length > 0 ? `, so ${keys.length} port(s) could not be allocated.` : '.'),
+      code: 'INVALID_PORT_RANGE',
+      message: [`${where}: port range ${rangeText} is invalid: ${rangeErrors.join('; ')}`
+        + (keys.length > 0 ? `, so ${keys.length} port(s) could not be allocated.` : '.')],
       owners,
     });
     return finish();
@@ -239,19 +252,19 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
   // --- Pinned ports (lock file) ---------------------------------------------------------------
   const pinned = new Map<string, number>(Object.entries(space.pinned ?? {}));
   const pinnedBy = new Map<number, string>();
-  const displaced: { key: string; port: number; why: string }[] = [];
+  const displaced: { key: string; port: number; why: Message }[] = [];
   for (const key of keys) {
     const p = pinned.get(key);
     if (p === undefined) continue;
-    let why: string | undefined;
+    let why: Message | undefined;
     if (!Number.isInteger(p) || p < range.min || p > range.max) {
-      why = `it is not a port within the range ${rangeText}`;
+      why = [`it is not a port within the range ${rangeText}`];
     } else if (excluded.has(p)) {
-      why = 'it is now an excluded port';
+      why = ['it is now an excluded port'];
     } else if (explicitOwners.has(p)) {
-      why = `it is now claimed explicitly by ${formatOwners(ownersOf(requests, explicitOwners.get(p)!))}`;
+      why = msg`it is now claimed explicitly by ${owned(ownersOf(requests, explicitOwners.get(p)!))}`;
     } else if (pinnedBy.has(p)) {
-      why = `the lock also gives it to ${describeDestination(pinnedBy.get(p)!)}`;
+      why = [`the lock also gives it to ${describeDestination(pinnedBy.get(p)!)}`];
     }
     if (why !== undefined) {
       displaced.push({ key, port: p, why });
@@ -279,16 +292,17 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
   for (const key of unallocated.sort(byString)) {
     const lost = key === SHARED_HTTP_KEY ? `${describeDestination(key)} could not be allocated` : `${describeDestination(key)} got no port`;
     problems.push({
-      message: `${where}: port range ${rangeText} is exhausted, so ${lost}: ${freeInRange} port(s) are free there (besides excluded and explicit ports) `
-        + `but ${keys.length} are needed. Widen the range, free some ports, or give some destinations explicit ports outside the range.`,
+      code: 'PORT_RANGE_EXHAUSTED',
+      message: [`${where}: port range ${rangeText} is exhausted, so ${lost}: ${freeInRange} port(s) are free there (besides excluded and explicit ports) `
+        + `but ${keys.length} are needed. Widen the range, free some ports, or give some destinations explicit ports outside the range.`],
       owners: ownersOf(requests, requestsOfKey.get(key)!),
       atEachOwner: true,
     });
   }
   for (const d of displaced) {
     const now = allocated.get(d.key);
-    warnings.push(`${where}: the port ${d.port} locked for ${describeDestination(d.key)} cannot be kept because ${d.why}; `
-      + (now !== undefined ? `it moves to port ${now}, and connections through the old port will break.` : 'it gets no port.'));
+    const outcome = now !== undefined ? `it moves to port ${now}, and connections through the old port will break.` : 'it gets no port.';
+    warnings.push(msg`${where}: the port ${d.port} locked for ${describeDestination(d.key)} cannot be kept because ${d.why}; ${outcome}`);
   }
   return finish();
 
@@ -445,15 +459,16 @@ function ownersOf(requests: PortRequest[], indices: number[]): string[] {
   return [...new Set(indices.map((i) => requests[i].owner))].sort(byString);
 }
 
-function formatOwners(owners: string[]): string {
-  const shown = owners.slice(0, MAX_OWNERS_IN_MESSAGE).map((o) => `"${o}"`);
-  if (owners.length > MAX_OWNERS_IN_MESSAGE) shown.push(`${owners.length - MAX_OWNERS_IN_MESSAGE} more`);
-  return formatList(shown);
+function formatOwners(owners: string[], labels: Map<string, Message>): Message {
+  const shown = owners.slice(0, MAX_OWNERS_IN_MESSAGE).map((o) => msg`"${labels.get(o) ?? [o]}"`);
+  if (owners.length > MAX_OWNERS_IN_MESSAGE) shown.push([`${owners.length - MAX_OWNERS_IN_MESSAGE} more`]);
+  if (shown.length <= 1) return shown[0] ?? [];
+  return msg`${joined(shown.slice(0, -1), ', ')} and ${shown[shown.length - 1]}`;
 }
 
-function formatList(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+/** Messages joined with `separator`. */
+function joined(messages: Message[], separator: string): Message {
+  return messages.flatMap((m, i) => (i === 0 ? [...m] : [separator, ...m]));
 }
 
 function byString(a: string, b: string): number {

@@ -19,7 +19,7 @@
  * Internal module (not exported from the package index).
  */
 
-import { portError } from '../model/syntax';
+import { portError } from '../checks/syntax';
 
 /** The lock file content: per gateway, destination key -> port. */
 export interface PortLock {

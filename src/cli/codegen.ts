@@ -1,8 +1,8 @@
 import { AsmApiVersion } from '../asm-api-version';
-import type { ExternalService } from '../external-service';
-import { GatewayPortAllocation } from '../gateway';
-import type { GuardrailOverride } from '../guardrail';
-import type { ManifestPolicy, ManifestRule, ManifestSource } from '../manifest';
+import { GatewayPortAllocation } from '../gateway-port-allocation';
+import type { GuardrailOverride } from '../guardrail-override';
+import type { PolicySpec, RuleSpec, SourceSpec } from '../manifest/read-policy';
+import type { ServiceModel } from '../model/model';
 
 // TypeScript that builds policies with the library's public API, as a person would write it: one
 // constant per external service (shared by the rules that use it), defaults left out.
@@ -16,7 +16,7 @@ const WIDTH = 120;
 
 /** A policy to write, and where it came from (`FILE:LINE`). */
 export interface PolicySource {
-  readonly parsed: ManifestPolicy;
+  readonly parsed: PolicySpec;
   readonly origin: string;
 }
 
@@ -107,7 +107,7 @@ class ProgramWriter {
     return lines.join('\n') + '\n';
   }
 
-  private service(service: ExternalService): string {
+  private service(service: ServiceModel): string {
     this.use('ExternalService');
     const protocol = service.protocol.toLowerCase();
     const defaultPort = protocol === 'http' ? 80 : protocol === 'tcp' ? undefined : 443;
@@ -117,7 +117,7 @@ class ProgramWriter {
       portName: service.portName !== protocol ? service.portName : undefined,
       gatewayPort: service.gatewayPort,
       httpsUpgrade: service.httpsUpgradePort !== undefined ? { port: service.httpsUpgradePort } : undefined,
-      guardrailOverrides: this.overrides(service.guardrailOverrides),
+      guardrailOverrides: this.overrides(service.overrides),
     };
     const variable = this.identifier(service.name, 'Service');
     this.services.set(serviceKey(service), variable);
@@ -125,9 +125,9 @@ class ProgramWriter {
     return `${head}${literal(options, INDENT, head.length)});`;
   }
 
-  private source(source: ManifestSource): string {
+  private source({ source }: SourceSpec): string {
     this.use('EgressSource');
-    const options: Value = { workloadSelector: source.workloadSelector, guardrailOverrides: this.overrides(source.overrides) };
+    const options: Value = { workloadSelector: source.labels, guardrailOverrides: this.overrides(source.overrides ?? []) };
     const given = Object.values(options).some((v) => v !== undefined);
     if (source.namespace === '*') return `EgressSource.allNamespaces(${given ? inlineLiteral(options) : ''})`;
     return `EgressSource.namespace(${quote(source.namespace)}${given ? `, ${inlineLiteral(options)}` : ''})`;
@@ -161,7 +161,7 @@ class ProgramWriter {
   }
 
   /** The policy's construct id: its name, unique in the chart. */
-  private policyId(parsed: ManifestPolicy): string {
+  private policyId(parsed: PolicySpec): string {
     const name = parsed.name ?? `egress-by-${parsed.gateway}`;
     let id = this.policyIds.has(name) ? `${parsed.namespace ?? DEFAULT_NAMESPACE}-${name}` : name;
     for (let n = 2; this.policyIds.has(id); n++) id = `${name}-${n}`;
@@ -178,15 +178,15 @@ function call(method: string, args: string[]): string {
 }
 
 /** Whether `addRule(name)` gives every rule of the policy a distinct construct id. */
-function addRuleIdsAreUnique(rules: ManifestRule[]): boolean {
+function addRuleIdsAreUnique(rules: RuleSpec[]): boolean {
   // addRule() names unnamed rules Rule<n>, n counting every rule added; constructs turn '/' into
   // '--'; the policy's own object is its child 'Resource'.
   const ids = rules.map((r, i) => (r.name !== undefined ? r.name.replace(/\//g, '--') : `Rule${i + 1}`));
   return new Set(ids).size === ids.length && ids.every((id) => id !== '' && id !== 'Resource');
 }
 
-function serviceKey(s: ExternalService): string {
-  const overrides = s.guardrailOverrides.map((o) => `${o.guardrail.name}: ${o.reason}`).sort();
+function serviceKey(s: ServiceModel): string {
+  const overrides = s.overrides.map((o) => `${o.guardrail.name}: ${o.reason}`).sort();
   return JSON.stringify([s.name, s.protocol, s.port, s.portName, s.gatewayPort ?? null, s.httpsUpgradePort ?? null, s.hosts, overrides]);
 }
 

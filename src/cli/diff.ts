@@ -1,11 +1,11 @@
 import { CliFailure, Command, EXIT_OK, EXIT_USAGE, usageError } from './command';
 import { readInputs } from './input';
-import { forEachPolicyObject, locateField } from './load';
-import { Diagnostic, plural, printDiagnostics } from './report';
-import { EgressAccess } from '../query/egress-access';
-import { EgressDiff } from '../query/egress-diff';
-import { EgressQuery } from '../query/egress-query';
-import { readPolicyAccess } from '../query/read-manifests';
+import { diagnosticOf, forEachPolicyObject } from './load';
+import { Diagnostic, plural, printDiagnostics } from './output';
+import { EgressAccess } from '../egress-access';
+import { EgressDiff } from '../egress-diff';
+import { EgressQuery } from '../egress-query';
+import { readPolicyAccess } from '../query/read-access';
 
 /** Exit status when access changes: what a CI job checks to flag a pull request. */
 const EXIT_CHANGED = 1;
@@ -55,7 +55,7 @@ export const diffCommand: Command = {
     const policyCounts = [0, 0];
     forEachPolicyObject(inputs, diagnostics, (policy, value) => {
       const { accesses, problems } = readPolicyAccess(value);
-      for (const p of problems) diagnostics.push({ ...locateField(policy, p.field), message: p.message, severity: p.severity });
+      for (const p of problems) diagnostics.push(diagnosticOf(policy, p));
       sides[policy.document.fileIndex].push(...accesses);
       policyCounts[policy.document.fileIndex]++;
     });

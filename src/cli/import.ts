@@ -3,7 +3,7 @@ import { generateTypeScript } from './codegen';
 import { CliFailure, Command, EXIT_INVALID, EXIT_OK } from './command';
 import { lineOf, readInputs } from './input';
 import { countOf, loadPolicies, parseAsmVersion } from './load';
-import { countText, plural, printDiagnostics } from './report';
+import { countText, plural, printDiagnostics } from './output';
 
 /**
  * `asm-egress import`: TypeScript that builds the same policies with the library's constructs.
@@ -34,7 +34,7 @@ export const importCommand: Command = {
       return EXIT_INVALID;
     }
     const code = generateTypeScript(
-      loaded.policies.map((p) => ({ parsed: p.build.parsed, origin: `${p.document.file}:${lineOf(p.document, p.at)}` })),
+      loaded.policies.map((p) => ({ parsed: p.adoption.spec, origin: `${p.document.file}:${lineOf(p.document, p.at)}` })),
       { files: inputs.files, asmVersion: asmVersionText },
     );
     if (output === undefined) {

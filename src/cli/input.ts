@@ -1,7 +1,8 @@
 import { readFileSync } from 'fs';
 import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { CliFailure, CliIo, usageError } from './command';
-import { Diagnostic } from './report';
+import { Diagnostic } from './output';
+import type { FieldPath } from '../model/problem';
 
 // Input files as YAML documents that remember where every node came from, so that a problem
 // found in a field can be reported at its line.
@@ -81,12 +82,12 @@ export function readInputs(paths: string[], io: CliIo, command: string): Inputs 
   return { files, documents, warnings };
 }
 
-/** The line of `field` (`spec.egressRules[0].to[1].hosts[0]`) in a document, or of its nearest ancestor. */
-export function lineOf(input: InputDocument, field: string): number {
+/** The line of `field` (`['spec', 'egressRules', 0, 'to', 1]`) in a document, or of its nearest ancestor. */
+export function lineOf(input: InputDocument, field: FieldPath): number {
   const doc = input.document;
   let node: unknown = doc.contents;
   let offset = startOf(node) ?? doc.range[0];
-  for (const segment of parseFieldPath(field)) {
+  for (const segment of field) {
     if (isAlias(node)) node = node.resolve(doc);
     let next: unknown;
     let at: number | undefined;
@@ -105,50 +106,6 @@ export function lineOf(input: InputDocument, field: string): number {
     node = next;
   }
   return input.lines.linePos(offset).line;
-}
-
-/** Maps whose keys are label keys, written after a dot as they are (`workloadSelector.app.kubernetes.io/name`). */
-const LABEL_MAPS = ['workloadSelector', 'labels', 'annotations'];
-
-/** A field path as segments: names, indexes, and quoted keys (`a["b.c"]`). */
-export function parseFieldPath(field: string): Array<string | number> {
-  const segments: Array<string | number> = [];
-  let i = 0;
-  while (i < field.length) {
-    if (field[i] === '.') {
-      i++;
-    } else if (field.startsWith('["', i)) {
-      const end = closingQuote(field, i + 2);
-      try {
-        segments.push(JSON.parse(field.slice(i + 1, end + 1)));
-      } catch {
-        break;
-      }
-      i = end + 2;
-    } else if (field[i] === '[') {
-      const end = field.indexOf(']', i);
-      if (end < 0) break;
-      segments.push(Number(field.slice(i + 1, end)));
-      i = end + 1;
-    } else {
-      const match = /^[^.[]+/.exec(field.slice(i))!;
-      segments.push(match[0]);
-      i += match[0].length;
-      if (LABEL_MAPS.includes(match[0]) && field[i] === '.') {
-        segments.push(field.slice(i + 1));
-        break;
-      }
-    }
-  }
-  return segments;
-}
-
-function closingQuote(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    if (text[i] === '\\') i++;
-    else if (text[i] === '"') return i;
-  }
-  return text.length;
 }
 
 function startOf(node: unknown): number | undefined {

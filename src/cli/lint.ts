@@ -1,7 +1,7 @@
 import { Command, EXIT_INVALID, EXIT_OK } from './command';
 import { readInputs } from './input';
 import { ASM_VERSION_OPTION, countOf, loadPolicies, parseAsmVersion, STRICT_OPTION } from './load';
-import { countText, plural, printDiagnostics } from './report';
+import { countText, plural, printDiagnostics } from './output';
 
 /**
  * `asm-egress lint`: the policies as written, checked as ASM would take them (gateway ports too:

@@ -1,13 +1,15 @@
 import { App, Chart } from 'cdk8s';
-import { AsmVersion } from '../asm-version';
-import { GatewayPortAllocation } from '../gateway';
-import { buildFromManifest, isPolicyManifest, ManifestBuild, manifestProblemOf } from '../manifest';
-import { Problem } from '../model/problem';
-import { EgressRegistry } from '../registry';
-import { EgressSettings } from '../settings';
 import { CommandOption, usageError } from './command';
 import { InputDocument, Inputs, lineOf } from './input';
-import { Diagnostic } from './report';
+import { Diagnostic } from './output';
+import { AsmVersion } from '../asm-version';
+import { EgressRegistry } from '../egress-registry';
+import { EgressSettings } from '../egress-settings';
+import { EgressTrafficPolicy } from '../egress-traffic-policy';
+import { GatewayPortAllocation } from '../gateway-port-allocation';
+import { Adoption, manifestProblemOf } from '../manifest/adoption';
+import { isPolicyManifest } from '../manifest/read-policy';
+import { FieldPath, formatField, Problem, problemText } from '../model/problem';
 
 // The input files as one App: every ASMEgressTrafficPolicy built with the library's constructs
 // (EgressTrafficPolicy.fromManifest), validated together, and every problem mapped back to the
@@ -15,8 +17,6 @@ import { Diagnostic } from './report';
 
 /** The chart that holds every policy; policies are `p<n>` in it. */
 const CHART_ID = 'asm-egress';
-/** Construct paths of policies and rules, as they appear in the library's messages. */
-const CONSTRUCT_PATH = new RegExp(`${CHART_ID}/p\\d+(?:/egressRules\\[\\d+\\])?`, 'g');
 
 /** How the policies are built. */
 export interface LoadOptions {
@@ -32,13 +32,13 @@ export interface LoadOptions {
 /** An ASMEgressTrafficPolicy object of the input, and where it is. */
 export interface PolicyObject {
   readonly document: InputDocument;
-  /** Where the policy is in its document: `''`, or `items[<k>]` in a `List`. */
-  readonly at: string;
+  /** Where the policy is in its document: `[]`, or `['items', k]` in a `List`. */
+  readonly at: FieldPath;
 }
 
 /** A policy of the input and what was built from it. */
 export interface LoadedPolicy extends PolicyObject {
-  readonly build: ManifestBuild;
+  readonly adoption: Adoption;
 }
 
 /**
@@ -47,27 +47,32 @@ export interface LoadedPolicy extends PolicyObject {
  * What every command takes from its input.
  */
 export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], visit: (policy: PolicyObject, value: unknown) => void): void {
-  const walk = (document: InputDocument, value: unknown, at: string) => {
+  const walk = (document: InputDocument, value: unknown, at: FieldPath) => {
     const where = { file: document.file, fileIndex: document.fileIndex, line: lineOf(document, at) };
     if (value === null || value === undefined) return;
     const object = value as Record<string, unknown>;
     if (typeof value !== 'object' || Array.isArray(value)) {
       diagnostics.push({ ...where, message: 'skipped: not a Kubernetes object', severity: 'warning' });
     } else if (object.kind === 'List' && Array.isArray(object.items)) {
-      object.items.forEach((item, k) => walk(document, item, at ? `${at}.items[${k}]` : `items[${k}]`));
+      object.items.forEach((item, k) => walk(document, item, [...at, 'items', k]));
     } else if (isPolicyManifest(object)) {
       visit({ document, at }, value);
     } else {
       diagnostics.push({ ...where, message: `skipped ${describeObject(object)}: not an ASMEgressTrafficPolicy`, severity: 'warning' });
     }
   };
-  for (const document of inputs.documents) walk(document, document.value, '');
+  for (const document of inputs.documents) walk(document, document.value, []);
 }
 
 /** Where a field of a policy object is: its file and line, and its path from the document's root. */
-export function locateField(policy: PolicyObject, field: string): { file: string; fileIndex: number; line: number; field: string } {
-  const full = policy.at && field ? `${policy.at}.${field}` : policy.at || field;
-  return { file: policy.document.file, fileIndex: policy.document.fileIndex, line: lineOf(policy.document, full), field: full };
+export function locateField(policy: PolicyObject, field: FieldPath): { file: string; fileIndex: number; line: number; field: string } {
+  const full = [...policy.at, ...field];
+  return { file: policy.document.file, fileIndex: policy.document.fileIndex, line: lineOf(policy.document, full), field: formatField(full) };
+}
+
+/** A problem of a policy object as a diagnostic, its references located by `locate`. */
+export function diagnosticOf(policy: PolicyObject, p: Problem, locate?: (subject: string) => string): Diagnostic {
+  return { ...locateField(policy, p.field), message: problemText(p, 'manifest', locate), severity: p.severity };
 }
 
 /** The App built from the input, with every problem of the input. */
@@ -82,7 +87,8 @@ export interface Loaded {
 /** Builds every policy of the input into one App and collects every problem, located. */
 export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
   const app = new App();
-  EgressRegistry.of(app).configure(options.settings);
+  // The command line prints each warning itself, at its line.
+  EgressRegistry.of(app).configure({ ...options.settings, printWarnings: false });
   const chart = new Chart(app, CHART_ID);
   const policies: LoadedPolicy[] = [];
   const diagnostics: Diagnostic[] = [...inputs.warnings];
@@ -91,34 +97,34 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
   forEachPolicyObject(inputs, diagnostics, (object, value) => {
     const policy: LoadedPolicy = {
       ...object,
-      build: buildFromManifest(chart, `p${policies.length}`, value, { portAllocation: options.portAllocation }),
+      adoption: EgressTrafficPolicy._adopt(chart, `p${policies.length}`, value, { portAllocation: options.portAllocation }),
     };
     policies.push(policy);
-    for (const path of policy.build.parts.keys()) byPath.set(path, policy);
-    for (const p of policy.build.problems) diagnostics.push({ ...locateField(policy, p.field), message: p.message, severity: p.severity });
+    for (const path of policy.adoption.parts.keys()) byPath.set(path, policy);
+    for (const p of policy.adoption.problems) diagnostics.push(diagnosticOf(policy, p));
   });
 
   // The library names constructs in its messages; the input names files and lines.
-  const origin = (path: string) => {
-    const policy = byPath.get(path);
-    if (!policy) return path;
-    const { file, line } = locateField(policy, policy.build.parts.get(path)!.rule?.field ?? '');
+  const locate = (subject: string) => {
+    const policy = byPath.get(subject);
+    if (!policy) return subject;
+    const { file, line } = locateField(policy, policy.adoption.parts.get(subject)!.rule?.field ?? []);
     return `${file}:${line}`;
   };
-  const located = (message: string) => message.replace(CONSTRUCT_PATH, origin);
 
-  for (const p of appProblems(app)) {
-    const policy = byPath.get(p.path);
+  for (const p of EgressRegistry.of(app)._model().problems) {
+    const policy = p.subject !== undefined ? byPath.get(p.subject) : undefined;
     if (policy) {
-      const mapped = manifestProblemOf(policy.build, p);
-      if (mapped) diagnostics.push({ ...locateField(policy, mapped.field), message: located(mapped.message), severity: p.severity });
+      const mapped = manifestProblemOf(policy.adoption, p);
+      if (mapped) diagnostics.push(diagnosticOf(policy, mapped, locate));
       continue;
     }
     // Not a policy or rule built from the input (none today): reported at the policy it is in,
     // or at the first file, never dropped.
-    const owner = policies.find((x) => x.build.policy && p.path.startsWith(`${x.build.policy.node.path}/`)) ?? policies[0];
-    const where = owner ? locateField(owner, '') : { file: inputs.files[0], fileIndex: 0, line: 1, field: '' };
-    diagnostics.push({ ...where, field: p.field || undefined, message: located(`[${p.path}] ${p.message}`), severity: p.severity });
+    const owner = policies.find((x) => x.adoption.policy && p.subject?.startsWith(`${x.adoption.policy.node.path}/`)) ?? policies[0];
+    const where = owner ? locateField(owner, []) : { file: inputs.files[0], fileIndex: 0, line: 1, field: '' };
+    const field = formatField(p.field);
+    diagnostics.push({ ...where, field: field || undefined, message: `[${p.subject}] ${problemText(p, 'manifest', locate)}`, severity: p.severity });
   }
   if (policies.length === 0) {
     // Checking nothing is almost always a mistake (a misspelt kind, the wrong folder): a CI gate
@@ -126,20 +132,6 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     diagnostics.push({ file: inputs.files[0], fileIndex: 0, line: 1, message: 'no ASMEgressTrafficPolicy in the input', severity: 'error' });
   }
   return { app, chart, policies, diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length };
-}
-
-/**
- * The App-wide problems. The registry also prints its warnings for cdk8s users; the command line
- * prints them itself, at their line, so the registry's own printing is silenced meanwhile.
- */
-function appProblems(app: App): Problem[] {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  try {
-    return EgressRegistry.of(app)._model().problems;
-  } finally {
-    console.warn = warn;
-  }
 }
 
 /** `apps/v1 Deployment 'web'`. */
@@ -153,7 +145,7 @@ function describeObject(object: Record<string, unknown>): string {
 
 /** The number of rules and services (to[] entries) of the policies, for summaries. */
 export function countOf(policies: LoadedPolicy[]): { rules: number; services: number } {
-  const rules = policies.flatMap((p) => p.build.parsed.rules);
+  const rules = policies.flatMap((p) => p.adoption.spec.rules);
   return { rules: rules.length, services: rules.reduce((n, r) => n + r.services.length, 0) };
 }
 

@@ -1,12 +1,12 @@
 import { Yaml } from 'cdk8s';
 import { EgressOutput } from '../egress-output';
-import { GatewayPortAllocation } from '../gateway';
-import { IstioApiVersion } from '../istio-options';
-import { EgressSettings } from '../settings';
+import { EgressSettings } from '../egress-settings';
+import { GatewayPortAllocation } from '../gateway-port-allocation';
+import { IstioApiVersion } from '../istio-api-version';
 import { Command, EXIT_INVALID, EXIT_OK, usageError } from './command';
 import { readInputs } from './input';
 import { ASM_VERSION_OPTION, loadPolicies, parseAsmVersion, STRICT_OPTION } from './load';
-import { countText, plural, printDiagnostics } from './report';
+import { countText, plural, printDiagnostics } from './output';
 
 const ISTIO_APIS = new Map([['v1', IstioApiVersion.V1], ['v1beta1', IstioApiVersion.V1BETA1]]);
 

@@ -1,16 +1,41 @@
 import type { AsmApiVersion } from '../asm-api-version';
 import type { AsmVersion } from '../asm-version';
 import type { EgressOutput } from '../egress-output';
-import type { ExternalService } from '../external-service';
-import type { GatewayPortAllocation, PortRange } from '../gateway';
-import type { GuardrailOverride } from '../guardrail';
-import type { ResolvedIstioOptions } from '../istio-options';
+import type { GatewayPortAllocation } from '../gateway-port-allocation';
+import type { GuardrailOverride } from '../guardrail-override';
+import type { ResolvedIstioOptions } from '../istio/options';
+import type { PortRange } from '../port-range';
+import { Protocol } from '../protocol';
+import type { ServerVerification } from '../server-verification';
+import { isSharedProtocol } from './output';
 import type { Problem } from './problem';
 
-// The egress model of a whole App: plain data built from the constructs once per synthesis, then
-// validated, given gateway ports and rendered. Nothing here refers to a construct.
+// The egress model of a whole App: plain data, built once per synthesis from the constructs (or
+// from manifests adopted as constructs), then checked, given gateway ports and rendered. Nothing
+// here refers to a construct: each policy and rule names its input by a `subject` (the construct
+// path), which the edges turn into a construct path or a file position.
 
-/** A source of traffic. @internal */
+/** An external service as the model knows it; one object per `ExternalService` value. */
+export interface ServiceModel {
+  readonly name: string;
+  readonly protocol: Protocol;
+  readonly port: number;
+  readonly portName: string;
+  readonly hosts: string[];
+  /** The gateway port set by the user, if any. */
+  readonly gatewayPort?: number;
+  /** The HTTPS port the gateway upgrades HTTP to, if it does. */
+  readonly httpsUpgradePort?: number;
+  /** How the gateway verifies the server when it upgrades (Istio output). */
+  readonly serverVerification?: ServerVerification;
+  readonly overrides: GuardrailOverride[];
+  /** Whether the hosts are IP addresses rather than names. */
+  readonly ipAddressed: boolean;
+  /** Protocol class, sorted hosts and port: services with one key are one destination and share a gateway port. */
+  readonly destinationKey: string;
+}
+
+/** A source of traffic. */
 export interface SourceModel {
   /** The namespace, or `*` for every namespace (only with a MESH_WIDE_SOURCE override). */
   readonly namespace: string;
@@ -20,18 +45,17 @@ export interface SourceModel {
   readonly overrides?: GuardrailOverride[];
 }
 
-/** A rule: its sources may reach its services. @internal */
+/** A rule: its sources may reach its services. */
 export interface RuleModel {
-  /** Construct path of the rule. */
-  readonly path: string;
+  readonly subject: string;
   readonly name?: string;
   readonly sources: SourceModel[];
-  readonly services: ExternalService[];
+  readonly services: ServiceModel[];
 }
 
-/** The one policy of an egress gateway, with every rule contributed to it from the App. @internal */
-export interface PolicyModel {
-  readonly path: string;
+/** What a policy is, before its rules are gathered from the App. */
+export interface PolicySettingsModel {
+  readonly subject: string;
   readonly gateway: string;
   readonly name: string;
   readonly namespace: string;
@@ -40,16 +64,20 @@ export interface PolicyModel {
   readonly portAllocation: GatewayPortAllocation;
   readonly portRange: PortRange;
   readonly excludedPorts: number[];
-  readonly rules: RuleModel[];
   /** What the policy synthesises. */
-  readonly output?: EgressOutput;
+  readonly output: EgressOutput;
   /** How it is rendered as Istio objects, and which objects describe its gateway. */
-  readonly istio?: ResolvedIstioOptions;
+  readonly istio: ResolvedIstioOptions;
   /** Whether guardrails that warn (plain HTTP) are errors in this policy. */
-  readonly strictGuardrails?: boolean;
+  readonly strictGuardrails: boolean;
 }
 
-/** One gateway port and what uses it. @internal */
+/** The one policy of an egress gateway, with every rule contributed to it from the App. */
+export interface PolicyModel extends PolicySettingsModel {
+  readonly rules: RuleModel[];
+}
+
+/** One gateway port and what uses it. */
 export interface PortAssignmentModel {
   readonly gateway: string;
   readonly port: number;
@@ -61,20 +89,39 @@ export interface PortAssignmentModel {
   readonly services: string[];
 }
 
-/** @internal */
 export interface EgressModel {
   /** One per gateway, ordered by gateway name. */
   readonly policies: PolicyModel[];
   /** Gateway port of each service, per gateway (empty for gateways whose ports ASM allocates). */
-  readonly ports: Map<string, Map<ExternalService, number>>;
+  readonly ports: Map<string, Map<ServiceModel, number>>;
   /** Every port in use, per gateway, in port order. */
   readonly assignments: PortAssignmentModel[];
   /** Allocated (not explicit) ports per gateway and destination key: what a port lock records. */
   readonly allocated: Record<string, Record<string, number>>;
+  /** Every problem of the App: errors and warnings. */
   readonly problems: Problem[];
 }
 
-/** Every service of a policy, with the rule it appears in and its index there. @internal */
-export function servicesOf(policy: PolicyModel): Array<{ service: ExternalService; rule: RuleModel; index: number }> {
+/** A service from its values, with its destination key. */
+export function serviceModel(values: Omit<ServiceModel, 'destinationKey'>): ServiceModel {
+  const cls = isSharedProtocol(values.protocol) ? 'HTTP' : values.protocol === Protocol.TCP ? 'TCP' : 'TLS';
+  return { ...values, destinationKey: `${cls}|${[...values.hosts].sort().join(',')}|${values.port}` };
+}
+
+/** Every service of a policy, with the rule it appears in and its index there. */
+export function servicesOf(policy: PolicyModel): Array<{ service: ServiceModel; rule: RuleModel; index: number }> {
   return policy.rules.flatMap((rule) => rule.services.map((service, index) => ({ service, rule, index })));
+}
+
+/** Whether two services are the same definition (one service declared twice). */
+export function sameService(a: ServiceModel, b: ServiceModel): boolean {
+  return a === b || (a.name === b.name && a.protocol === b.protocol && a.port === b.port
+    && a.portName === b.portName && a.gatewayPort === b.gatewayPort
+    && a.httpsUpgradePort === b.httpsUpgradePort && a.hosts.join(',') === b.hosts.join(',')
+    && String(a.serverVerification) === String(b.serverVerification)
+    && overridesKey(a.overrides) === overridesKey(b.overrides));
+}
+
+function overridesKey(overrides: GuardrailOverride[]): string {
+  return overrides.map((o) => `${o.guardrail.name}: ${o.reason}`).sort().join('\n');
 }

@@ -1,49 +1,154 @@
-/**
- * A problem found in the egress model: where (construct path and field), what, and how bad.
- *
- * Fields are written as in the CRD, relative to the construct that holds them (a rule's
- * `to[1].hosts[0]`), so the command line can map them back to a line of the input YAML.
- * @internal
- */
+// Problems are data until an edge turns them into text (the error a synthesis throws, the CLI's
+// `FILE:LINE:COLUMN: field: message`, a validation report, a test): a stable code, a severity,
+// the field as segments, a message whose references to other inputs stay data, and how to fix it
+// said to each kind of author. Who the problem is about is attached by whoever knows it.
+
+import type { ProblemCode } from './codes';
+
+/** A field as segments, like ajv's `instancePath`: `['to', 1, 'hosts', 0]`. */
+export type FieldPath = ReadonlyArray<string | number>;
+
+export type Severity = 'error' | 'warning';
+
+/** Another input that a message names (`... declared at <ref>`): located by the edge that renders it. */
+export interface Ref {
+  /** The subject of that input (a construct path). */
+  readonly ref: string;
+}
+
+/** Text with references kept as data. */
+export type Message = ReadonlyArray<string | Ref>;
+
+/** How to fix a problem, said to each kind of author. */
+export interface Fix {
+  /** To someone who writes constructs (TypeScript or another jsii language). */
+  readonly constructs: string;
+  /** To someone who writes the ASMEgressTrafficPolicy YAML. */
+  readonly manifest: string;
+}
+
+/** Who reads a problem: the author of constructs, or of manifests. */
+export type Audience = keyof Fix;
+
 export interface Problem {
-  /** Construct path; empty while the problem is not attached to a construct. */
-  readonly path: string;
-  /** Field path, e.g. `to[1].hosts[0]`; empty for the construct as a whole. */
-  readonly field: string;
-  readonly message: string;
-  readonly severity: 'error' | 'warning';
+  readonly code: ProblemCode;
+  readonly severity: Severity;
+  /** The input the problem is about (a construct path); undefined until an adapter attaches it. */
+  readonly subject?: string;
+  /** The field, relative to the subject; empty for the subject as a whole. */
+  readonly field: FieldPath;
+  /** What is wrong. */
+  readonly message: Message;
+  /** How to fix it, when the fix depends on who reads it; rendered after the message. */
+  readonly fix?: Fix;
 }
 
-/** @internal */
-export function problem(field: string, message: string, severity: 'error' | 'warning' = 'error'): Problem {
-  return { path: '', field, message, severity };
+/** A problem of the field `field`; `message` may be plain text. */
+export function problem(code: ProblemCode, field: FieldPath, message: string | Message,
+  options: { readonly severity?: Severity; readonly fix?: Fix; readonly subject?: string } = {}): Problem {
+  return {
+    code,
+    severity: options.severity ?? 'error',
+    ...(options.subject !== undefined ? { subject: options.subject } : {}),
+    field,
+    message: typeof message === 'string' ? [message] : message,
+    ...(options.fix ? { fix: options.fix } : {}),
+  };
 }
 
-/** `field: message`, the form every error of this library takes. @internal */
-export function formatProblem(p: Problem): string {
-  return p.field ? `${p.field}: ${p.message}` : p.message;
+/** A reference to another input, for messages. */
+export function ref(subject: string): Ref {
+  return { ref: subject };
 }
 
-/** Prefixes the field of each problem, e.g. with `to[2].` when a service's problems surface in a rule. @internal */
-export function withFieldPrefix(problems: Problem[], prefix: string): Problem[] {
-  return problems.map((p) => ({ ...p, field: p.field ? `${prefix}.${p.field}` : prefix }));
+function isRef(value: unknown): value is Ref {
+  return typeof value === 'object' && value !== null && typeof (value as Ref).ref === 'string' && !Array.isArray(value);
 }
 
 /**
- * Thrown when input is wrong on its own, at construction; carries every problem found in it, not
- * just the first.
- * @internal
+ * A message from a template: references (`ref()`) and nested messages stay data, every other
+ * value becomes text.
  */
-export class EgressInputError extends Error {
-  constructor(public readonly subject: string, public readonly problems: Problem[]) {
-    super(`${subject} is invalid:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
-    this.name = 'EgressInputError';
-  }
+export function msg(strings: TemplateStringsArray, ...values: unknown[]): Message {
+  const parts: Array<string | Ref> = [];
+  const text = (s: string) => {
+    if (s === '') return;
+    const last = parts[parts.length - 1];
+    if (typeof last === 'string') parts[parts.length - 1] = last + s;
+    else parts.push(s);
+  };
+  strings.forEach((s, i) => {
+    text(s);
+    if (i >= values.length) return;
+    const value = values[i];
+    if (isRef(value)) parts.push(value);
+    else if (Array.isArray(value)) value.forEach((v) => (isRef(v) ? parts.push(v) : text(String(v))));
+    else text(String(value));
+  });
+  return parts;
 }
 
-/** Throws an `EgressInputError` when any of the problems is an error. @internal */
-export function throwIfErrors(subject: string, problems: Problem[]): void {
-  if (problems.some((p) => p.severity === 'error')) {
-    throw new EgressInputError(subject, problems.filter((p) => p.severity === 'error'));
-  }
+/** The problems with the subject they are about. */
+export function about(subject: string, problems: Problem[]): Problem[] {
+  return problems.map((p) => ({ ...p, subject }));
+}
+
+/** The problems with `prefix` before their fields: a service's problems surfacing in a rule's `to[2]`. */
+export function under(prefix: FieldPath, problems: Problem[]): Problem[] {
+  return problems.map((p) => ({ ...p, field: [...prefix, ...p.field] }));
+}
+
+export function errorsOf(problems: Problem[]): Problem[] {
+  return problems.filter((p) => p.severity === 'error');
+}
+
+export function hasErrors(problems: Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}
+
+// --- Text, for the edges -------------------------------------------------------------------------
+
+/** Maps whose keys are label (or annotation) keys, written after a dot as they are. */
+const LABEL_MAPS = new Set(['workloadSelector', 'labels', 'annotations', 'gatewayLabels', 'podLabels']);
+const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
+/** A label key after a dot, unless it would break the field up (spaces, colons, brackets, quotes). */
+const LABEL_KEY = /^[^\s:[\]"]+$/;
+
+/**
+ * A field as text: `to[1].hosts[0]`, `workloadSelector.app.kubernetes.io/name`. For manifests,
+ * keys that are not plain names are quoted (`labels["bad\u0020key"]`), without spaces or colons,
+ * so that `FILE:LINE: field: message` stays one field; errors in code write label keys as given.
+ */
+export function formatField(field: FieldPath, audience: Audience = 'manifest'): string {
+  let text = '';
+  field.forEach((segment, i) => {
+    const previous = field[i - 1];
+    const labelKey = typeof previous === 'string' && LABEL_MAPS.has(previous);
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if ((labelKey && audience === 'constructs') || (labelKey ? LABEL_KEY : PLAIN_KEY).test(segment)) text += i === 0 ? segment : `.${segment}`;
+    else text += `[${quoteKey(segment)}]`;
+  });
+  return text;
+}
+
+function quoteKey(key: string): string {
+  return JSON.stringify(key).replace(/[\s:]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A message as text, each reference located by `locate` (by default: the subject itself). */
+export function messageText(message: Message, locate: (subject: string) => string = (s) => s): string {
+  return message.map((part) => (typeof part === 'string' ? part : locate(part.ref))).join('');
+}
+
+/** The message and its fix for `audience`, as one text. */
+export function problemText(p: Problem, audience: Audience, locate?: (subject: string) => string): string {
+  const text = messageText(p.message, locate);
+  return p.fix ? `${text}: ${p.fix[audience]}` : text;
+}
+
+/** `field: message`, the form every problem of this library takes in errors. */
+export function fieldAndMessage(p: Problem, audience: Audience, locate?: (subject: string) => string): string {
+  const field = formatField(p.field, audience);
+  const text = problemText(p, audience, locate);
+  return field ? `${field}: ${text}` : text;
 }

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import * as fc from 'fast-check';
 import { EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, PortRange } from '../../src';
-import { synthError, synthObjects } from '../util/synth';
+import { synthError, synthObjects, testApp } from '../util/synth';
 
 // The allocator inside the App: one port space per gateway across every chart, explicit ports kept,
 // results independent of construction order, and a lock file that pins what was allocated.
@@ -34,7 +34,7 @@ function portsByService(app: App): Record<string, number> {
 
 describe('gateway ports across the App', () => {
   test('rules from several charts share one port space per gateway', () => {
-    const app = Testing.app();
+    const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('platform').from(source).to(tls(1), http(1));
     new EgressRule(new Chart(app, 'team-a'), 'R', { gateway: 'gw' }).from(source).to(tls(2), tcp(1), http(2));
     new EgressRule(new Chart(app, 'team-b'), 'R', { gateway: 'gw' }).from(source).to(tls(3), tcp(2));
@@ -47,7 +47,7 @@ describe('gateway ports across the App', () => {
   });
 
   test('two gateways are two port spaces', () => {
-    const app = Testing.app();
+    const app = testApp();
     const chart = new Chart(app, 'c');
     new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', portRange: PortRange.between(10000, 10000) }).addRule().from(source).to(tls(1));
     new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', portRange: PortRange.between(10000, 10000) }).addRule().from(source).to(tls(2));
@@ -55,7 +55,7 @@ describe('gateway ports across the App', () => {
   });
 
   test('explicit ports of two charts that cannot share are an error naming both constructs', () => {
-    const app = Testing.app();
+    const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('mine').from(source).to(tls(1, 16000));
     new EgressRule(new Chart(app, 'team'), 'Theirs', { gateway: 'gw' }).from(source).to(tls(2, 16000));
     // Reported once (at the first owner): the message names both.
@@ -68,7 +68,7 @@ describe('gateway ports across the App', () => {
   });
 
   test('an exhausted range names the gateway, the range, the counts and the destination', () => {
-    const app = Testing.app();
+    const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(20000, 20001) })
       .addRule('r').from(source).to(tls(1), tls(2), tls(3));
     expect(synthError(app)).toBe([
@@ -80,7 +80,7 @@ describe('gateway ports across the App', () => {
   });
 
   test('an exhausted range is reported at every rule field that got no port, each naming its destination', () => {
-    const app = Testing.app();
+    const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(20000, 20000) })
       .addRule('r').from(source).to(tls(1), tls(2), tls(3));
     new EgressRule(new Chart(app, 'team'), 'R', { gateway: 'gw' }).from(source).to(tls(2), tls(3));
@@ -96,32 +96,32 @@ describe('gateway ports across the App', () => {
   });
 
   test('excluded ports are never allocated, and an explicit excluded port is an error', () => {
-    const app = Testing.app();
+    const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(16020, 16023), excludedPorts: [16020, 16021] })
       .addRule().from(source).to(tls(1), tls(2));
     expect(Object.values(portsByService(app)).sort()).toEqual([16022, 16023]);
 
-    const bad = Testing.app();
+    const bad = testApp();
     new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw', excludedPorts: [16021] }).addRule('r').from(source).to(tls(1, 16021));
     expect(synthError(bad)).toMatch(/\[c\/Egress\/r\] to\[0\].byEgressGateway.port: Gateway 'gw': explicit port 16021 of .* is one of the gateway's excluded ports/);
   });
 
   test("the ports of the gateway's own Istio proxy are never allocated, and an explicit one is an error", () => {
-    const app = Testing.app();
+    const app = testApp();
     // A range of the proxy block and one port on each side: the two services get the outside ones.
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(14999, 15100) })
       .addRule().from(source).to(tls(1), tls(2));
     expect(Object.values(portsByService(app)).sort()).toEqual([14999, 15100]);
 
     // 15050 is in the block but no proxy listens there: set explicitly, it is kept.
-    const bad = Testing.app();
+    const bad = testApp();
     new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(source).to(tls(1, 15021), tls(2, 15050));
     expect(synthError(bad)).toBe([
       'Validation failed with the following errors:',
       "  [c/Egress/r] to[0].byEgressGateway.port: gateway port 15021 of 'tls-1' is one of the ports the gateway's Istio proxy listens on itself "
       + '(15000, 15001, 15004, 15006, 15008, 15009, 15010, 15012, 15014, 15017, 15020, 15021, 15053, 15090); choose another port',
     ].join('\n'));
-    const kept = Testing.app();
+    const kept = testApp();
     new EgressTrafficPolicy(new Chart(kept, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(source).to(tls(2, 15050));
     expect(portsByService(kept)).toEqual({ 'tls-2': 15050 });
   });
@@ -129,7 +129,7 @@ describe('gateway ports across the App', () => {
   test('ports do not depend on the order of charts, rules and services', () => {
     const services = [...Array.from({ length: 8 }, (_, i) => tls(i)), ...Array.from({ length: 4 }, (_, i) => tcp(i)), http(0), http(1)];
     const build = (order: number[], split: number) => {
-      const app = Testing.app();
+      const app = testApp();
       const shuffled = order.map((i) => services[i]);
       // The policy's chart is created after the contributing chart in half the cases.
       const team = split % 2 === 0 ? new Chart(app, 'team') : undefined;
@@ -150,7 +150,7 @@ describe('gateway ports across the App', () => {
   test('adding or removing a service does not move the others', () => {
     const base = [...Array.from({ length: 20 }, (_, i) => tls(i)), ...Array.from({ length: 10 }, (_, i) => tcp(i)), http(0)];
     const synth = (services: ExternalService[]) => {
-      const app = Testing.app();
+      const app = testApp();
       new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule().from(source).to(...services);
       return portsByService(app);
     };
@@ -167,7 +167,7 @@ describe('gateway ports across the App', () => {
 describe('port lock file', () => {
   const lockIn = () => join(mkdtempSync(join(tmpdir(), 'egress-lock-')), 'egress-ports.lock.json');
   const appWith = (file: string, services: ExternalService[], frozen = false) => {
-    const app = Testing.app();
+    const app = testApp();
     EgressRegistry.of(app).configure({ portLockFile: file, portLockFrozen: frozen });
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule().from(source).to(...services);
     return app;
@@ -223,7 +223,7 @@ describe('port lock file', () => {
 
 describe('EgressRegistry.configure', () => {
   test('must come before any policy or rule', () => {
-    const app = Testing.app();
+    const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' });
     expect(() => EgressRegistry.of(app).configure({})).toThrow(
       /configure the App before declaring policies or rules \(c\/Egress was declared first\)/);

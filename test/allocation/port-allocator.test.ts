@@ -1,16 +1,26 @@
 import * as fc from 'fast-check';
 import { ExternalService, PortRange as PublicPortRange } from '../../src';
 import {
-  allocateGatewayPorts,
+  allocateGatewayPorts as allocateWithMessages,
   DEFAULT_PORT_RANGE,
   describeDestination,
   fnv1a32,
   GatewayPortSpace,
-  PortAllocation,
   PortRange,
   PortRequest,
   SHARED_HTTP_KEY,
 } from '../../src/allocation/port-allocator';
+import { messageText } from '../../src/model/problem';
+
+/** The allocator's result with its messages as text (each problem's code is tested where the App reports it). */
+function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequest[]) {
+  const result = allocateWithMessages(space, requests);
+  return {
+    ...result,
+    problems: result.problems.map(({ code: _, message, ...rest }) => ({ message: messageText(message), ...rest })),
+    warnings: result.warnings.map((w) => messageText(w)),
+  };
+}
 
 const GW = 'istio-egressgateway';
 
@@ -64,8 +74,8 @@ describe('describeDestination', () => {
     const tls = ExternalService.https('tls', { hosts: ['b.example.com', 'a.example.com'] });
     const tcpService = ExternalService.tcp('db', { hosts: ['db.example.com'], port: 5432 });
     const upgraded = ExternalService.http('web', { hosts: ['web.example.com'], httpsUpgrade: { port: 443 } });
-    expect([tls, tcpService, upgraded].map((s) => s._destinationKey)).toEqual(['TLS|a.example.com,b.example.com|443', 'TCP|db.example.com|5432', 'HTTP|web.example.com|80']);
-    expect([tls, tcpService, upgraded].map((s) => describeDestination(s._destinationKey)))
+    expect([tls, tcpService, upgraded].map((s) => s._model.destinationKey)).toEqual(['TLS|a.example.com,b.example.com|443', 'TCP|db.example.com|5432', 'HTTP|web.example.com|80']);
+    expect([tls, tcpService, upgraded].map((s) => describeDestination(s._model.destinationKey)))
       .toEqual(['a.example.com, b.example.com:443 (TLS)', 'db.example.com:5432 (TCP)', 'web.example.com:80 (HTTP)']);
   });
 });
@@ -429,7 +439,7 @@ const caseArb: fc.Arbitrary<Case> = rangeArb.chain((range) => {
 });
 
 /** Checks every invariant of a result; returns nothing, throws (via expect) on violation. */
-function checkInvariants({ space, requests }: Case, result: PortAllocation): void {
+function checkInvariants({ space, requests }: Case, result: ReturnType<typeof allocateGatewayPorts>): void {
   const range = space.range ?? DEFAULT_PORT_RANGE;
   const excluded = new Set(space.excludedPorts ?? []);
   const valid = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535 && !excluded.has(p);

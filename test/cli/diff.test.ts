@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { EgressOutput, EgressSource, EgressTrafficPolicy, ExternalService } from '../../src';
 import { main } from '../../src/cli/main';
+import { testApp } from '../util/synth';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 let dir: string;
@@ -216,7 +217,7 @@ spec:
       + 'synthesise with EgressOutput.ASM_AND_ISTIO, or compare with EgressDiff in code)';
     /** The YAML of a chart whose policy lets `source` reach api.example.com, as Istio objects only. */
     const istioOnly = (name: string, source: EgressSource) => {
-      const app = Testing.app();
+      const app = testApp();
       new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output: EgressOutput.ISTIO })
         .addRule('r').from(source).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
       return file(name, app.synthYaml());

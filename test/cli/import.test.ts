@@ -16,19 +16,26 @@ const programs: string[] = [];
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 
-/** Imports `input` to a program and synthesises it. */
+/** Imports `input` to a program and synthesises it; `printed` is what the synthesis printed. */
 function roundTrip(input: string, name: string) {
   const out = join(tmp, `${name}.ts`);
   const run = runCli(['import', input, '-o', out]);
   programs.push(out);
-  return { run, objects: synthesizeProgram(readFileSync(out, 'utf8')) };
+  const printed: string[] = [];
+  return { run, objects: synthesizeProgram(readFileSync(out, 'utf8'), printed), printed };
 }
 
 describe('asm-egress import', () => {
   test.each([1, 2, 3])('documented example %i: the program compiles and synthesises the same object', (n) => {
     const input = documentedExample(n);
-    const { run, objects } = roundTrip(input, `example-${n}`);
+    const { run, objects, printed } = roundTrip(input, `example-${n}`);
     expect(run.status).toBe(0);
+    // The App's warnings, printed once at synthesis: examples 1 and 3 send plain HTTP.
+    expect(printed.join('').split('\n').filter((l) => l !== '').map((l) => l.replace(/ sends plain HTTP .*/, ''))).toEqual({
+      1: ["[warning] [egress-policies/egress-by-egressgateway-a/Rule1] to[0].port.protocol: 'httpbin-service-http'"],
+      2: [],
+      3: ["[warning] [egress-policies/egress-by-egressgateway-a/Rule1] to[0].port.protocol: 'aliyun-com-http'"],
+    }[n]);
     expect(lines(run.stdout)).toEqual([`asm-egress import: wrote ${join(tmp, `example-${n}.ts`)}: 1 policy, ${n === 2 ? '2 rules' : '1 rule'}, ${[1, 3, 5][n - 1]} ${n === 1 ? 'service' : 'services'}`]);
     expect(objects).toEqual(policiesOf(readFileSync(join(REPO, input), 'utf8')));
   });

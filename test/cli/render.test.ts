@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parseAllDocuments, stringify } from 'yaml';
 import { validPolicies } from './util/arbitraries';
@@ -9,7 +8,7 @@ import { policiesOf } from './util/program';
 import { cliFixture, documentedExample, lines, REPO, runCli } from './util/run-cli';
 import { Example2, Example3 } from '../../examples/documented-examples';
 import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion } from '../../src';
-import { synthObjects } from '../util/synth';
+import { synthObjects, testApp } from '../util/synth';
 
 // `asm-egress render`: the YAML path gives exactly what the TypeScript path synthesises.
 
@@ -22,7 +21,7 @@ describe('asm-egress render', () => {
   test('ports that the input leaves to ASM are allocated exactly as the constructs allocate them', () => {
     const run = runCli(['render', documentedExample(3)]);
     expect(run.status).toBe(0);
-    const app = Testing.app();
+    const app = testApp();
     new Example3(app, 'example-3', GatewayPortAllocation.LIBRARY);
     expect(rendered(run.stdout)).toEqual(synthObjects(app));
 
@@ -43,7 +42,7 @@ describe('asm-egress render', () => {
   test('with --istio, the Istio objects too, as the constructs render them', () => {
     const run = runCli(['render', '--istio', '--istio-api', 'v1beta1', documentedExample(2)]);
     expect(run.status).toBe(0);
-    const app = Testing.app();
+    const app = testApp();
     EgressRegistry.of(app).configure({ output: EgressOutput.ASM_AND_ISTIO, istio: { apiVersion: IstioApiVersion.V1BETA1 } });
     new Example2(app, 'example-2');
     const expected = synthObjects(app);

@@ -1,9 +1,9 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import {
   EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation, Guardrail, GuardrailOverride,
   IstioOptions,
 } from '../../src';
-import { errorOf, synthError, synthObjects } from '../util/synth';
+import { errorOf, synthError, synthObjects, testApp } from '../util/synth';
 
 // What the Istio output cannot express is a synthesis error naming the construct and the field,
 // never silently wrong YAML.
@@ -12,7 +12,7 @@ const team = EgressSource.namespace('team-a');
 const api = ExternalService.https('api', { hosts: ['api.example.com'] });
 
 function setup(istio?: IstioOptions, output = EgressOutput.ISTIO) {
-  const app = Testing.app();
+  const app = testApp();
   EgressRegistry.of(app).configure({ output, istio });
   const chart = new Chart(app, 'platform');
   return { app, chart };

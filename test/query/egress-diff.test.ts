@@ -1,7 +1,8 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as fc from 'fast-check';
 import { Example1, Example2 } from '../../examples/documented-examples';
 import { EgressAccess, EgressDiff, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService } from '../../src';
+import { testApp } from '../util/synth';
 
 /** A small App: rules given as [rule name, source, service], all through gateway gw unless said otherwise. */
 interface RuleSpec {
@@ -12,7 +13,7 @@ interface RuleSpec {
 }
 
 function queryOf(rules: RuleSpec[]): EgressQuery {
-  const app = Testing.app();
+  const app = testApp();
   const chart = new Chart(app, 'c');
   const policies = new Map<string, EgressTrafficPolicy>();
   for (const rule of rules) {
@@ -91,9 +92,9 @@ describe('EgressDiff', () => {
   });
 
   test('documented Example 1 to Example 2: HTTPS access gained, TLS origination added to HTTP', () => {
-    const before = Testing.app();
+    const before = testApp();
     new Example1(before, 'example');
-    const after = Testing.app();
+    const after = testApp();
     new Example2(after, 'example');
     const diff = EgressDiff.between(EgressQuery.fromApp(before), EgressQuery.fromApp(after));
     expect(diff.format()).toBe([

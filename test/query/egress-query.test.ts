@@ -1,10 +1,10 @@
-import { Chart, JsonPatch, Testing } from 'cdk8s';
+import { Chart, JsonPatch } from 'cdk8s';
 import { Example1, Example2, Example3 } from '../../examples/documented-examples';
 import {
   EgressAccess, EgressOutput, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation,
   Guardrail, GuardrailOverride,
 } from '../../src';
-import { fixture, synthObjects } from '../util/synth';
+import { fixture, synthObjects, testApp } from '../util/synth';
 
 const POLICY = 'istio-egress/egress-by-egressgateway-a';
 const sleepA = { namespace: 'mytest', labels: { app: 'sleep-a' } };
@@ -27,14 +27,14 @@ function access(source: [string, Record<string, string>], host: string, port: nu
 }
 
 function queryOf(define: (chart: Chart) => void): EgressQuery {
-  const app = Testing.app();
+  const app = testApp();
   define(new Chart(app, 'c'));
   return EgressQuery.fromApp(app);
 }
 
 describe('queries on the documented examples', () => {
   const example2 = () => {
-    const app = Testing.app();
+    const app = testApp();
     new Example2(app, 'example-2');
     return EgressQuery.fromApp(app);
   };
@@ -91,7 +91,7 @@ describe('queries on the documented examples', () => {
   });
 
   test('Example 1: sleep-a reaches both httpbin hosts over plain HTTP through gateway port 80', () => {
-    const app = Testing.app();
+    const app = testApp();
     new Example1(app, 'example-1');
     const http = { gatewayPort: 80, service: 'httpbin-service-http' };
     expect(EgressQuery.fromApp(app).allowedPairs()).toEqual([
@@ -101,7 +101,7 @@ describe('queries on the documented examples', () => {
   });
 
   test('Example 3 with ports left to ASM: every destination is allowed, with no gateway port written', () => {
-    const app = Testing.app();
+    const app = testApp();
     new Example3(app, 'example-3', GatewayPortAllocation.ASM);
     const query = EgressQuery.fromApp(app);
     const sleep = { namespace: 'default', labels: { app: 'sleep' } };
@@ -115,7 +115,7 @@ describe('queries on the documented examples', () => {
   });
 
   test('Example 3 with ports allocated by the library: the query reports the ports written in the YAML', () => {
-    const app = Testing.app();
+    const app = testApp();
     new Example3(app, 'example-3', GatewayPortAllocation.LIBRARY);
     const written = new Map<string, number>(synthObjects(app)[0].spec.egressRules[0].to.map((to: any) => [to.name, to.byEgressGateway.port]));
     const query = EgressQuery.fromApp(app);
@@ -130,7 +130,7 @@ describe('queries on the documented examples', () => {
     ['example-2.yaml', (app: any) => new Example2(app, 'example-2')],
     ['example-3.yaml', (app: any) => new Example3(app, 'example-3', GatewayPortAllocation.ASM)],
   ])('the documented YAML %s and the App that reproduces it answer alike', (file, define) => {
-    const app = Testing.app();
+    const app = testApp();
     define(app);
     expect(EgressQuery.fromManifests([fixture(file)]).allowedPairs()).toEqual(EgressQuery.fromApp(app).allowedPairs());
   });
@@ -258,7 +258,7 @@ describe('routes that disagree, trailing dots and repeated pairs', () => {
 
 describe('answers come from the synthesised objects, not from the construct inputs', () => {
   test('a JSON patch on the emitted object shows in the answer', () => {
-    const app = Testing.app();
+    const app = testApp();
     const policy = new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' });
     policy.addRule('r').from(EgressSource.namespace('team-a')).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
     policy.apiObject!.addJsonPatch(JsonPatch.replace('/spec/egressRules/0/to/0/byEgressGateway/port', 10999));
@@ -266,7 +266,7 @@ describe('answers come from the synthesised objects, not from the construct inpu
   });
 
   test('a policy that emits Istio objects only is read from the ASM object it stands for', () => {
-    const app = Testing.app();
+    const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output: EgressOutput.ISTIO })
       .addRule('r').from(EgressSource.namespace('team-a')).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
     expect(EgressQuery.fromApp(app).canReach({ namespace: 'team-a' }, 'api.example.com', 443))
@@ -276,7 +276,7 @@ describe('answers come from the synthesised objects, not from the construct inpu
   describe('workload selectors that the Istio objects do not enforce (istio.enforceWorkloadSelectors: false)', () => {
     const db = { namespace: 'team-a', labels: { app: 'db' } };
     function selectorQuery(output: EgressOutput, enforceWorkloadSelectors?: boolean): EgressQuery {
-      const app = Testing.app();
+      const app = testApp();
       new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output, istio: { enforceWorkloadSelectors } })
         .addRule('r')
         .from(EgressSource.namespace('team-a', { workloadSelector: { app: 'web' } }), EgressSource.namespace('team-a', { workloadSelector: { app: 'api' } }))
@@ -323,7 +323,7 @@ describe('answers come from the synthesised objects, not from the construct inpu
   });
 
   test('an invalid App cannot be queried', () => {
-    const app = Testing.app();
+    const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').to(ExternalService.https('api', { hosts: ['api.example.com'] }));
     expect(() => EgressQuery.fromApp(app)).toThrow('[c/Egress/r] from: the rule has no source: add one with from()');
   });

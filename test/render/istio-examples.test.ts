@@ -3,14 +3,14 @@ import { Example1, Example2, Example3 } from '../../examples/documented-examples
 import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion, IstioOptions } from '../../src';
 import { istioSchemaErrors } from '../util/istio-schema';
 import { meshConsistencyErrors } from '../util/route-chains';
-import { synthObjects } from '../util/synth';
+import { synthObjects, testApp } from '../util/synth';
 
 // The three documented examples of ASM's reference page, as open-source Istio objects. The
 // snapshots make every change to the output visible in review; the assertions say what must hold.
 // (route-chains.test.ts follows every allowed request of these examples through the objects.)
 
 function render(build: (app: ReturnType<typeof Testing.app>) => void, istio: IstioOptions = {}) {
-  const app = Testing.app();
+  const app = testApp();
   EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio });
   build(app);
   const objects = synthObjects(app);

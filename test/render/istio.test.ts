@@ -9,7 +9,7 @@ import {
 } from '../../src';
 import { istioSchemaErrors } from '../util/istio-schema';
 import { traceRoute } from '../util/route-chains';
-import { synthObjects } from '../util/synth';
+import { synthObjects, testApp } from '../util/synth';
 
 const web = ExternalService.http('web', { hosts: ['www.example.com'], httpsUpgrade: {} });
 const api = ExternalService.https('api', { hosts: ['api.example.com'] });
@@ -19,7 +19,7 @@ const team = EgressSource.namespace('team-a');
 const ISTIO_KINDS = ['ServiceEntry', 'VirtualService', 'DestinationRule', 'Gateway', 'AuthorizationPolicy', 'Sidecar'];
 
 function setup(istio?: IstioOptions, output = EgressOutput.ISTIO) {
-  const app = Testing.app();
+  const app = testApp();
   EgressRegistry.of(app).configure({ output, istio });
   const chart = new Chart(app, 'platform');
   return { app, chart };

@@ -1,11 +1,11 @@
-import { App, Testing } from 'cdk8s';
+import { App } from 'cdk8s';
 import * as fc from 'fast-check';
 import { Example1, Example2, Example3 } from '../../examples/documented-examples';
 import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion } from '../../src';
 import { allowedRequests, buildApp, defaultGateway, PolicySpec, ServiceSpec, SourceSpec, specAllows } from '../util/egress-spec';
 import { istioSchemaErrors } from '../util/istio-schema';
 import { meshConsistencyErrors, traceRoute } from '../util/route-chains';
-import { synthObjects } from '../util/synth';
+import { synthObjects, testApp } from '../util/synth';
 
 // Every allowed request is followed through the synthesised objects, leg by leg, by a checker that
 // shares no code with the renderer (test/util/route-chains.ts); requests that the policy does not
@@ -58,7 +58,7 @@ const DOCUMENTED: Array<{ name: string; build: (app: App) => void; spec: PolicyS
 ];
 
 function istioApp(istio = {}): App {
-  const app = Testing.app();
+  const app = testApp();
   EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio });
   return app;
 }

@@ -1,5 +1,6 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import type { Client, Expectation, GatewayUnderTest, Request } from './route-chains';
+import { testApp } from './synth';
 import {
   EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, IstioOptions, ServerVerification,
 } from '../../src';
@@ -35,7 +36,7 @@ export interface PolicySpec {
 }
 
 /** Builds the App: one chart and policy per gateway, every policy with Istio output. */
-export function buildApp(policies: PolicySpec[], istio: IstioOptions = {}, app: App = Testing.app()): App {
+export function buildApp(policies: PolicySpec[], istio: IstioOptions = {}, app: App = testApp()): App {
   EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio });
   const services = new Map<string, ExternalService>();
   const serviceOf = (gateway: string, s: ServiceSpec) => {

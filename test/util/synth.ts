@@ -1,7 +1,23 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { App } from 'cdk8s';
+import { App, Testing } from 'cdk8s';
 import { parse } from 'yaml';
+import { EgressRegistry } from '../../src';
+
+/**
+ * An App for a test: warnings are not printed but read from `EgressRegistry.warnings` (see
+ * `warningLines`), as the README tells users to do in their own tests.
+ */
+export function testApp(): App {
+  const app = Testing.app();
+  EgressRegistry.of(app).configure({ printWarnings: false });
+  return app;
+}
+
+/** The App's warnings, as synthesis prints them. */
+export function warningLines(app: App): string[] {
+  return EgressRegistry.of(app).warnings.map((w) => `[warning] [${w.path}] ${w.field ? `${w.field}: ` : ''}${w.message}`);
+}
 
 /** Every object the App synthesises, across all charts (validating the App first, as cdk8s does). */
 export function synthObjects(app: App): any[] {

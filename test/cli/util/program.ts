@@ -42,8 +42,11 @@ export function typeCheck(files: string[]): string[] {
   });
 }
 
-/** Runs a generated program (its `app.synth()`) and returns every object it writes. */
-export function synthesizeProgram(code: string): any[] {
+/**
+ * Runs a generated program (its `app.synth()`) and returns every object it writes. What it prints
+ * (the App's warnings, as a user would see them) is kept in `printed`.
+ */
+export function synthesizeProgram(code: string, printed: string[] = []): any[] {
   const { outputText } = ts.transpileModule(code, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   });
@@ -55,10 +58,13 @@ export function synthesizeProgram(code: string): any[] {
   const outdir = mkdtempSync(join(tmpdir(), 'asm-egress-synth-'));
   const previous = process.env.CDK8S_OUTDIR;
   process.env.CDK8S_OUTDIR = outdir;
+  const write = process.stderr.write;
+  process.stderr.write = ((text: string) => printed.push(text) > 0) as typeof process.stderr.write;
   try {
     const module = { exports: {} };
     new Function('require', 'module', 'exports', outputText)(load, module, module.exports);
   } finally {
+    process.stderr.write = write;
     if (previous === undefined) delete process.env.CDK8S_OUTDIR; else process.env.CDK8S_OUTDIR = previous;
   }
   const objects = readdirSync(outdir).filter((f) => f.endsWith('.yaml')).sort()

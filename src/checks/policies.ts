@@ -1,0 +1,105 @@
+import { policyGuardrailProblems } from './guardrails';
+import { AsmVersion } from '../asm-version';
+import { GatewayPortAllocation } from '../gateway-port-allocation';
+import type { PolicyModel, ServiceModel } from '../model/model';
+import { sameService } from '../model/model';
+import { msg, Problem, problem, ref } from '../model/problem';
+import { formatSelector } from '../model/selector';
+import { Protocol } from '../protocol';
+
+/** ASM recommends gateway names of at most this many characters. */
+const GATEWAY_NAME_RECOMMENDED_MAX = 32;
+
+/**
+ * Rules that depend on more than one input: a rule and its policy, a policy and its ASM version,
+ * services across every policy of the App.
+ */
+export function checkPolicies(policies: PolicyModel[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const policy of policies) problems.push(...checkPolicy(policy));
+  problems.push(...protocolConflicts(policies));
+  problems.push(...policyGuardrailProblems(policies));
+  return problems;
+}
+
+function checkPolicy(policy: PolicyModel): Problem[] {
+  const problems: Problem[] = [];
+  const at = (subject: string, ...args: Parameters<typeof problem>) => problems.push({ ...problem(...args), subject });
+
+  if (policy.gateway.length > GATEWAY_NAME_RECOMMENDED_MAX) {
+    at(policy.subject, 'LONG_GATEWAY_NAME', ['spec', 'byEgressGateway', 'name'],
+      `gateway name '${policy.gateway}' has ${policy.gateway.length} characters; ASM recommends at most ${GATEWAY_NAME_RECOMMENDED_MAX}`, { severity: 'warning' });
+  }
+  if (policy.rules.length === 0) {
+    at(policy.subject, 'POLICY_WITHOUT_RULES', ['spec', 'egressRules'], `gateway '${policy.gateway}' has no rules`, {
+      fix: { constructs: 'add one with addRule() or an EgressRule for this gateway', manifest: 'add one to spec.egressRules' },
+    });
+  }
+  const asm = policy.portAllocation === GatewayPortAllocation.ASM;
+  if (asm && !policy.asmVersion.allocatesGatewayPorts) {
+    at(policy.subject, 'ASM_VERSION_TOO_OLD', ['portAllocation'],
+      `ASM allocates gateway ports only from version ${AsmVersion.V1_24_6_45}; this policy targets ${policy.asmVersion}`);
+  }
+
+  const byName = new Map<string, { service: ServiceModel; subject: string }>();
+  for (const rule of policy.rules) {
+    if (rule.sources.length === 0) {
+      at(rule.subject, 'RULE_WITHOUT_SOURCE', ['from'], 'the rule has no source', { fix: { constructs: 'add one with from()', manifest: 'add one to from' } });
+    }
+    if (rule.services.length === 0) {
+      at(rule.subject, 'RULE_WITHOUT_DESTINATION', ['to'], 'the rule has no destination', { fix: { constructs: 'add one with to()', manifest: 'add one to to' } });
+    }
+    // The same entry twice in one rule would be written twice into the CRD.
+    rule.sources.forEach((source, i) => {
+      const text = formatSelector(source.namespace, source.labels);
+      const first = rule.sources.findIndex((s) => formatSelector(s.namespace, s.labels) === text && s.serviceAccount === source.serviceAccount);
+      if (first < i) at(rule.subject, 'DUPLICATE_SOURCE', ['from', i], `the same source as from[${first}] (${text}); list each source once`);
+    });
+    rule.services.forEach((service, i) => {
+      const field = ['to', i];
+      const twice = rule.services.findIndex((s) => sameService(s, service));
+      if (twice < i) at(rule.subject, 'DUPLICATE_SERVICE', field, `'${service.name}' is already in this rule (to[${twice}]); list each service once`);
+      if (service.protocol === Protocol.TCP && !policy.asmVersion.supportsTcp) {
+        at(rule.subject, 'ASM_VERSION_TOO_OLD', [...field, 'port', 'protocol'],
+          `'${service.name}' is a TCP service; ASM supports TCP from version ${AsmVersion.V1_24_6_45}, this policy targets ${policy.asmVersion}`);
+      }
+      if (asm && service.gatewayPort !== undefined) {
+        at(rule.subject, 'ASM_ALLOCATION_PORT_SET', [...field, 'byEgressGateway', 'port'],
+          `'${service.name}' sets gateway port ${service.gatewayPort}, but gateway '${policy.gateway}' leaves ports to ASM, which allocates only when every service of the policy leaves its port empty`);
+      }
+      const first = byName.get(service.name);
+      if (!first) {
+        byName.set(service.name, { service, subject: rule.subject });
+      } else if (!sameService(first.service, service)) {
+        at(rule.subject, 'SERVICE_NAME_CONFLICT', [...field, 'name'],
+          msg`service name '${service.name}' is already used in policy '${policy.name}' for a different service (at ${ref(first.subject)}); names must be unique within a policy`);
+      }
+    });
+  }
+  return problems;
+}
+
+/** The same host and port declared with different protocols anywhere in the App: Istio cannot serve both. */
+function protocolConflicts(policies: PolicyModel[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, { protocol: Protocol; name: string; subject: string }>();
+  for (const policy of policies) {
+    for (const rule of policy.rules) {
+      rule.services.forEach((service, i) => {
+        service.hosts.forEach((host, h) => {
+          // Only TCP services have IP hosts, so address spellings cannot hide a protocol conflict.
+          const key = `${host}:${service.port}`;
+          const first = seen.get(key);
+          if (!first) {
+            seen.set(key, { protocol: service.protocol, name: service.name, subject: rule.subject });
+          } else if (first.protocol !== service.protocol) {
+            problems.push(problem('PROTOCOL_CONFLICT', ['to', i, 'hosts', h],
+              msg`${key} is declared as ${service.protocol} by '${service.name}' but as ${first.protocol} by '${first.name}' (at ${ref(first.subject)}); one host and port can have only one protocol`,
+              { subject: rule.subject }));
+          }
+        });
+      });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,119 @@
+// What a policy allows, as plain data: which sources reach which destinations, and how.
+
+/** A workload that sends traffic, as a query names it: its namespace and pod labels. */
+export interface EgressWorkload {
+  /** Namespace of the workload. */
+  readonly namespace: string;
+
+  /**
+   * Labels of the workload's pods.
+   * @default - no labels: only rules without a workload selector match
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+/** The sources a rule allows: a namespace and an optional workload selector. */
+export interface EgressSourceSelector {
+  /** Namespace of the sources; `*` for every namespace. */
+  readonly namespace: string;
+
+  /**
+   * Labels that the source pods must all have.
+   * @default - every workload of the namespace
+   */
+  readonly workloadSelector?: { [key: string]: string };
+}
+
+/** An external destination, as the application addresses it. */
+export interface EgressDestination {
+  /** Host name (lower case, possibly a `*.` wildcard) or IP address (canonical form). */
+  readonly host: string;
+  /** Port that the application connects to. */
+  readonly port: number;
+  /** Protocol that the application speaks (`HTTP`, `HTTPS`, `TLS`, `TCP`, ...). */
+  readonly protocol: string;
+}
+
+/** One source and destination that a policy allows, and the way the traffic takes. */
+export interface EgressAccess {
+  /** The sources. */
+  readonly source: EgressSourceSelector;
+  /** The destination. */
+  readonly destination: EgressDestination;
+  /** The egress gateway that the traffic passes through. */
+  readonly gateway: string;
+
+  /**
+   * The gateway port that the traffic passes through.
+   * @default - none written: ASM allocates it at run time
+   */
+  readonly gatewayPort?: number;
+
+  /** Whether the gateway originates TLS (HTTP from the application, HTTPS to the destination). */
+  readonly tlsOrigination: boolean;
+  /** Port that the gateway connects to: the HTTPS port with TLS origination, else the destination port. */
+  readonly upstreamPort: number;
+  /** Name of the external service (`to[].name`) that allows it. */
+  readonly service: string;
+
+  /**
+   * Name of the rule that allows it.
+   * @default - the rule has no name
+   */
+  readonly rule?: string;
+
+  /** The policy object that allows it, as `<namespace>/<name>`. */
+  readonly policy: string;
+}
+
+/** Whether a workload may reach a destination, and how. */
+export interface EgressReachability {
+  /** Whether any rule allows it. */
+  readonly allowed: boolean;
+
+  /**
+   * The egress gateway (of the first matching rule).
+   * @default - not allowed
+   */
+  readonly gateway?: string;
+
+  /**
+   * The gateway port (of the first matching rule).
+   * @default - not allowed, or ASM allocates the port
+   */
+  readonly gatewayPort?: number;
+
+  /**
+   * Whether the gateway originates TLS (for the first matching rule).
+   * @default - not allowed
+   */
+  readonly tlsOrigination?: boolean;
+
+  /**
+   * Protocol of the destination.
+   * @default - not allowed
+   */
+  readonly protocol?: string;
+
+  /**
+   * Name of the external service that allows it (of the first matching rule).
+   * @default - not allowed
+   */
+  readonly service?: string;
+
+  /**
+   * Name of the first matching rule.
+   * @default - not allowed, or the rule has no name
+   */
+  readonly rule?: string;
+
+  /**
+   * Whether the matching rules disagree on the route: another gateway, gateway port or TLS
+   * origination (see `matches` for each). The route described above is the first one's.
+   * @default - false: not allowed, or every matching rule takes the same route
+   */
+  readonly ambiguous?: boolean;
+
+  /** Every allowed pair that matches, in the order of the policies and rules; the first one is described above. */
+  readonly matches: EgressAccess[];
+}

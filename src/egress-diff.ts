@@ -1,0 +1,124 @@
+import { EgressAccess, EgressDestination, EgressSourceSelector } from './egress-access';
+import { EgressQuery } from './egress-query';
+import { formatRoute, hostMatches, pairKey, routeKey, sourceMatches } from './query/matching';
+
+/** A source and destination allowed before and after, whose way through the gateway changed. */
+export interface EgressAccessChange {
+  /** The sources. */
+  readonly source: EgressSourceSelector;
+  /** The destination. */
+  readonly destination: EgressDestination;
+  /** How the traffic went before (one entry per route). */
+  readonly before: EgressAccess[];
+  /** How the traffic goes after. */
+  readonly after: EgressAccess[];
+  /** What changed, e.g. `gateway port 80 -> 10000` or `TLS origination to port 443 -> none`. */
+  readonly description: string;
+}
+
+/**
+ * What changes in the access that policies allow between two versions: which sources gain or
+ * lose which destinations, and which keep them through another gateway, gateway port or TLS
+ * origination. Renaming services or rules changes nothing.
+ *
+ * Gained and lost are decided by coverage, with the matching of `EgressQuery`: a source and
+ * destination allowed after is gained only if no pair allowed before covers it, and one allowed
+ * before is lost only if no pair allowed after covers it. A pair covers another when its namespace
+ * is `*` or the same, its workload selector is a subset of the other's, its host is the same or a
+ * `*.` wildcard that matches it, and its port and protocol are the same. So narrowing a source or
+ * host is only lost access, and widening one is only gained access.
+ *
+ * @example
+ * const diff = EgressDiff.between(EgressQuery.fromApp(before), EgressQuery.fromApp(after));
+ * expect(diff.gained).toEqual([]); // this change must not widen egress
+ */
+export class EgressDiff {
+  /** The difference from `before` to `after`. */
+  public static between(before: EgressQuery, after: EgressQuery): EgressDiff {
+    return new EgressDiff(group(before._accesses), group(after._accesses));
+  }
+
+  /** Access that `after` allows and no pair of `before` covers (one entry per source, destination and route). */
+  public readonly gained: EgressAccess[];
+  /** Access that `before` allows and no pair of `after` covers. */
+  public readonly lost: EgressAccess[];
+  /** Access that both allow, through a different gateway, gateway port or TLS origination. */
+  public readonly changed: EgressAccessChange[];
+
+  private constructor(before: Map<string, EgressAccess[]>, after: Map<string, EgressAccess[]>) {
+    const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
+    const uncovered = (side: Map<string, EgressAccess[]>, other: Map<string, EgressAccess[]>) => (k: string) =>
+      side.has(k) && ![...other.values()].some((others) => covers(others[0], side.get(k)![0]));
+    this.gained = keys.filter(uncovered(after, before)).flatMap((k) => distinctRoutes(after.get(k)!));
+    this.lost = keys.filter(uncovered(before, after)).flatMap((k) => distinctRoutes(before.get(k)!));
+    this.changed = [];
+    for (const key of keys) {
+      const was = before.get(key);
+      const is = after.get(key);
+      if (!was || !is) continue;
+      const description = describeChange(distinctRoutes(was), distinctRoutes(is));
+      if (description !== undefined) {
+        this.changed.push({ source: is[0].source, destination: is[0].destination, before: was, after: is, description });
+      }
+    }
+  }
+
+  /** Whether nothing changes. */
+  public get isEmpty(): boolean {
+    return this.gained.length === 0 && this.lost.length === 0 && this.changed.length === 0;
+  }
+
+  /**
+   * The difference as lines for people and CI logs, sorted by source and destination:
+   * `+ <source> -> <host>:<port>/<protocol> via <gateway>:<port>` for gained access, `-` for lost,
+   * `~ <source> -> <destination>: <what changed>` for changed; empty when nothing changes.
+   */
+  public format(): string {
+    const lines = [
+      ...this.gained.map((a) => ({ key: pairKey(a), line: `+ ${pairKey(a)} ${formatRoute(a)}` })),
+      ...this.lost.map((a) => ({ key: pairKey(a), line: `- ${pairKey(a)} ${formatRoute(a)}` })),
+      ...this.changed.map((c) => ({ key: pairKey(c.after[0]), line: `~ ${pairKey(c.after[0])}: ${c.description}` })),
+    ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return lines.map((l) => `${l.line}\n`).join('');
+  }
+}
+
+/**
+ * Whether the source and destination of `by` include those of `pair`: every workload that `pair`
+ * lets reach a host also reaches it by `by`, on the same port and protocol.
+ */
+function covers(by: EgressAccess, pair: EgressAccess): boolean {
+  return sourceMatches(by, { namespace: pair.source.namespace, labels: pair.source.workloadSelector })
+    && hostMatches(by.destination.host, pair.destination.host)
+    && by.destination.port === pair.destination.port
+    && by.destination.protocol === pair.destination.protocol;
+}
+
+/** Accesses by source and destination. */
+function group(accesses: EgressAccess[]): Map<string, EgressAccess[]> {
+  const byPair = new Map<string, EgressAccess[]>();
+  for (const a of accesses) byPair.set(pairKey(a), [...(byPair.get(pairKey(a)) ?? []), a]);
+  return byPair;
+}
+
+/** One access per route, in route order (two rules allowing the same way are one route). */
+function distinctRoutes(accesses: EgressAccess[]): EgressAccess[] {
+  const byRoute = new Map<string, EgressAccess>();
+  for (const a of accesses) if (!byRoute.has(routeKey(a))) byRoute.set(routeKey(a), a);
+  return [...byRoute.keys()].sort().map((k) => byRoute.get(k)!);
+}
+
+/** What changed in the routes of one pair, or undefined when they are the same. */
+function describeChange(was: EgressAccess[], is: EgressAccess[]): string | undefined {
+  const text = (routes: EgressAccess[]) => routes.map(routeKey).join('; ');
+  if (text(was) === text(is)) return undefined;
+  if (was.length !== 1 || is.length !== 1) return `${text(was)} -> ${text(is)}`;
+  const [a, b] = [was[0], is[0]];
+  const port = (x: EgressAccess) => x.gatewayPort ?? '(ASM-allocated)';
+  const tls = (x: EgressAccess) => (x.tlsOrigination ? `to port ${x.upstreamPort}` : 'none');
+  const changes: string[] = [];
+  if (a.gateway !== b.gateway) changes.push(`gateway ${a.gateway} -> ${b.gateway}`);
+  if (port(a) !== port(b)) changes.push(`gateway port ${port(a)} -> ${port(b)}`);
+  if (tls(a) !== tls(b)) changes.push(`TLS origination ${tls(a)} -> ${tls(b)}`);
+  return changes.join(', ');
+}

@@ -1,0 +1,155 @@
+import { isIP } from 'net';
+import { App } from 'cdk8s';
+import { canonicalHost } from './checks/host-reach';
+import { EgressAccess, EgressReachability, EgressWorkload } from './egress-access';
+import { EgressTrafficPolicy } from './egress-traffic-policy';
+import { EgressError } from './model/error';
+import { includesIstio } from './model/output';
+import { hostMatches, pairKey, routeKey, sourceMatches } from './query/matching';
+import { formatManifestProblems, readManifestAccess } from './query/read-access';
+
+/**
+ * Questions about what an egress policy allows, answered from the synthesised
+ * `ASMEgressTrafficPolicy` objects (not from the construct inputs), so the answers hold for
+ * exactly what is deployed. Usable in jest and in any program.
+ *
+ * Matching follows ASM: a rule's source matches a workload in the same namespace (or any
+ * namespace for `*`) whose labels include all of the rule's `workloadSelector`; a host matches
+ * exactly, or a `*.` wildcard matches every subdomain; ports match exactly.
+ *
+ * @example
+ * const query = EgressQuery.fromApp(app);
+ * const sleepB = { namespace: 'mytest', labels: { app: 'sleep-b' } };
+ * expect(query.canReach(sleepB, 'www.aliyun.com', 443)).toMatchObject({ allowed: true, gatewayPort: 445 });
+ * expect(query.canReach(sleepB, 'httpbin.org', 443).allowed).toBe(false);
+ */
+export class EgressQuery {
+  /**
+   * Reads the `ASMEgressTrafficPolicy` objects among manifests (for example the documents of a
+   * synthesised YAML file); objects of other kinds are skipped. Each policy is checked field by
+   * field as `fromManifest()` and `asm-egress lint` check it, with the same messages; the
+   * guardrails, ASM's rules for gateway ports and the checks across policies are not applied:
+   * the query answers for what the objects allow, as they are.
+   * @param objects Kubernetes objects as plain JSON
+   * @throws listing every problem of every policy object that cannot be read
+   */
+  public static fromManifests(objects: any[]): EgressQuery {
+    const { accesses, problems } = readManifestAccess(objects);
+    if (problems.length > 0) {
+      throw new EgressError(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`, problems.map((p) => p.problem), 'manifest');
+    }
+    return new EgressQuery(accesses);
+  }
+
+  /** A query of accesses read already (by `asm-egress diff`). @internal */
+  public static _fromAccesses(accesses: EgressAccess[]): EgressQuery {
+    return new EgressQuery(accesses);
+  }
+
+  /**
+   * Synthesises every chart of an App (which validates it, as `cdk8s synth` does) and reads its
+   * policies. A policy whose output is Istio objects only is read from the ASM object it stands for.
+   *
+   * A policy whose output includes Istio objects (`ISTIO` or `ASM_AND_ISTIO`) with
+   * `istio.enforceWorkloadSelectors: false` is answered as its Istio objects behave: no Sidecar
+   * limits its sources to their `workloadSelector`, so its accesses have no `workloadSelector`
+   * and every workload of the source's namespace (of every namespace for `*`) matches.
+   * @throws if the App is invalid
+   */
+  public static fromApp(app: App): EgressQuery {
+    const objects = app.charts.flatMap((chart) => chart.toJson());
+    const namespaceWide = new Set<string>();
+    for (const policy of app.node.findAll()) {
+      if (!(policy instanceof EgressTrafficPolicy)) continue;
+      if (includesIstio(policy.output) && policy._settings.istio.enforceWorkloadSelectors === false) {
+        const metadata = policy.apiObject?.metadata;
+        namespaceWide.add(`${metadata?.namespace ?? policy.namespace}/${metadata?.name ?? policy.name}`);
+      }
+      if (policy.apiObject) continue;
+      objects.push({
+        apiVersion: policy.apiVersion,
+        kind: 'ASMEgressTrafficPolicy',
+        metadata: { name: policy.name, namespace: policy.namespace },
+        spec: policy._toKube(),
+      });
+    }
+    const { accesses, problems } = readManifestAccess(objects);
+    if (problems.length > 0) {
+      throw new EgressError(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`, problems.map((p) => p.problem), 'manifest');
+    }
+    return new EgressQuery(accesses.map((a) => (namespaceWide.has(a.policy) ? withoutSelector(a) : a)));
+  }
+
+  private readonly accesses: EgressAccess[];
+
+  private constructor(accesses: EgressAccess[]) {
+    const seen = new Set<string>();
+    this.accesses = accesses.filter((a) => {
+      const key = `${pairKey(a)} ${routeKey(a)} ${a.service} ${a.rule} ${a.policy}`;
+      return !seen.has(key) && !!seen.add(key);
+    });
+  }
+
+  /**
+   * Every source and destination pair that the policies allow, with the way it takes: one entry per
+   * rule, source, host and port, in the order of the policies and rules. A pair that two rules (or
+   * two services, or two policies) allow appears once for each.
+   */
+  public allowedPairs(): EgressAccess[] {
+    return this.accesses.map(copy);
+  }
+
+  /** Every destination that a workload may reach. */
+  public reachableFrom(workload: EgressWorkload): EgressAccess[] {
+    return this.accesses.filter((a) => sourceMatches(a, workload)).map(copy);
+  }
+
+  /**
+   * Whether a workload may reach `host` on `port`, through which gateway and gateway port, and
+   * whether the gateway originates TLS. When the matching rules take different routes (another
+   * gateway, gateway port or TLS origination), the answer says so with `ambiguous: true`, and
+   * `matches` lists them all; the route described is that of the first one.
+   * @param workload namespace and pod labels of the workload
+   * @param host the host the application connects to; a trailing dot (`api.example.com.`) is ignored
+   * @param port the port the application connects to
+   */
+  public canReach(workload: EgressWorkload, host: string, port: number): EgressReachability {
+    const wanted = isIP(host) ? canonicalHost(host) : host.toLowerCase().replace(/\.$/, '');
+    const matches = this.accesses
+      .filter((a) => a.destination.port === port && hostMatches(a.destination.host, wanted) && sourceMatches(a, workload))
+      .map(copy);
+    const first = matches[0];
+    if (!first) return { allowed: false, matches };
+    const ambiguous = new Set(matches.map(routeKey)).size > 1;
+    return {
+      allowed: true,
+      gateway: first.gateway,
+      gatewayPort: first.gatewayPort,
+      tlsOrigination: first.tlsOrigination,
+      protocol: first.destination.protocol,
+      service: first.service,
+      rule: first.rule,
+      ...(ambiguous ? { ambiguous } : {}),
+      matches,
+    };
+  }
+
+  /** @internal */
+  public get _accesses(): EgressAccess[] {
+    return this.allowedPairs();
+  }
+}
+
+/** The access with every workload of the source's namespace as its source. */
+function withoutSelector(a: EgressAccess): EgressAccess {
+  const { workloadSelector: _, ...source } = a.source;
+  return { ...a, source };
+}
+
+function copy(a: EgressAccess): EgressAccess {
+  return {
+    ...a,
+    source: { ...a.source, ...(a.source.workloadSelector ? { workloadSelector: { ...a.source.workloadSelector } } : {}) },
+    destination: { ...a.destination },
+  };
+}

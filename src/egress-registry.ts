@@ -1,0 +1,260 @@
+import { Construct, IConstruct } from 'constructs';
+import { PortLockState, readPortLock, writePortLock } from './allocation/port-lock-file';
+import { servicePortsOf } from './allocation/service-ports';
+import type { EgressProblem } from './egress-problem';
+import type { EgressRule } from './egress-rule';
+import type { EgressSettings } from './egress-settings';
+import type { EgressTrafficPolicy } from './egress-traffic-policy';
+import type { GatewayServicePort } from './gateway-service-port';
+import { renderIstio } from './istio/create';
+import { EgressError, publicProblem } from './model/error';
+import type { EgressModel, PolicyModel } from './model/model';
+import { fieldAndMessage, Problem, problem } from './model/problem';
+import { buildModel } from './pipeline/build';
+
+/** The id of the registry under the App. */
+const REGISTRY_ID = 'AsmEgressRegistry';
+
+/**
+ * One gateway port in use, and what uses it.
+ *
+ * @example
+ * for (const a of EgressRegistry.of(app).portAssignments) {
+ *   console.log(`${a.gateway}:${a.port} ${a.shared ? 'shared HTTP' : 'dedicated'} ${a.services.join(', ')}`);
+ * }
+ */
+export interface GatewayPortAssignment {
+  /** The egress gateway. */
+  readonly gateway: string;
+  /** The gateway port. */
+  readonly port: number;
+  /** Whether a user set the port explicitly (it is never moved). */
+  readonly explicit: boolean;
+  /** Whether HTTP services share the port. */
+  readonly shared: boolean;
+  /** Names of the services that use the port. */
+  readonly services: string[];
+}
+
+/**
+ * The egress model of the whole App: every `EgressTrafficPolicy` and `EgressRule` of every chart
+ * registers here. One per App, created by the first policy or rule.
+ *
+ * At synthesis it builds the model once (all charts), validates it, allocates gateway ports per
+ * gateway, and hands each policy its slice. Read the allocated ports from it once the App is
+ * complete, for example to print them or to configure the gateway's Service.
+ *
+ * @example
+ * const ports = EgressRegistry.of(app).gatewayPorts('egressgateway-a');
+ */
+export class EgressRegistry extends Construct {
+  /** The registry of the App that `scope` belongs to, created if needed. */
+  public static of(scope: IConstruct): EgressRegistry {
+    const root = scope.node.root;
+    const existing = root.node.tryFindChild(REGISTRY_ID);
+    if (existing) return existing as EgressRegistry;
+    return new EgressRegistry(root as Construct, REGISTRY_ID);
+  }
+
+  /**
+   * The gateway of `scope` when it is an EgressTrafficPolicy.
+   * @internal
+   */
+  public static _enclosingPolicyGateway(scope: IConstruct): string | undefined {
+    const registry = scope.node.root.node.tryFindChild(REGISTRY_ID) as EgressRegistry | undefined;
+    return registry?.policies.find((p) => p === scope)?.gateway;
+  }
+
+  private readonly policies: EgressTrafficPolicy[] = [];
+  private readonly rules: EgressRule[] = [];
+  /** Problems found outside the model, by adapters (a manifest's dropped fields). */
+  private readonly reported: Problem[] = [];
+  private _settings: EgressSettings = {};
+  private revision = 0;
+  private memo?: { revision: number; model: EgressModel; errorsByPath: Map<string, string[]>; lock?: PortLockState };
+  /** The model whose objects the outputs last created, and the warnings printed for it. */
+  private rendered?: EgressModel;
+  private readonly printed = new Set<string>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // Runs before cdk8s serialises any chart, for every way of synthesising (app.synth(),
+    // synthYaml(), chart.toJson(), Testing.synth()): the App's own checks and outputs.
+    this.node.addValidation({ validate: () => this.prepare() });
+  }
+
+  /** The App-wide settings. */
+  public get settings(): EgressSettings {
+    return { ...this._settings };
+  }
+
+  /**
+   * Sets App-wide settings, which every policy uses unless it overrides them. Call it before
+   * declaring any policy or rule, so that every construct sees the same settings.
+   *
+   * @example
+   * EgressRegistry.of(app).configure({ output: EgressOutput.ASM_AND_ISTIO, portLockFile: 'egress-ports.lock.json' });
+   */
+  public configure(settings: EgressSettings): EgressRegistry {
+    const first = [...this.policies, ...this.rules][0];
+    if (first) {
+      const message = `configure the App before declaring policies or rules (${first.node.path} was declared first)`;
+      throw new EgressError(`EgressRegistry.configure(): ${message}`, [problem('INVALID_CALL', [], message, { subject: this.node.path })], 'constructs');
+    }
+    this._settings = { ...this._settings, ...settings };
+    return this;
+  }
+
+  /** Ports in use on every gateway of the App, in gateway and port order. */
+  public get portAssignments(): GatewayPortAssignment[] {
+    return this.model().assignments.map((a) => ({ ...a, services: [...a.services] }));
+  }
+
+  /**
+   * The warnings of the App (plain HTTP without an upgrade, say), each once, in the order found.
+   * Synthesis prints them once to standard error unless `EgressSettings.printWarnings` is false;
+   * read them here in tests and tools.
+   */
+  public get warnings(): EgressProblem[] {
+    return this.warningProblems().map((p) => publicProblem(p, 'constructs'));
+  }
+
+  /**
+   * The gateway ports in use on one gateway: each must also be a port of the gateway's Service.
+   * Empty when ASM allocates the ports.
+   */
+  public gatewayPorts(gateway: string): number[] {
+    return this.model().assignments.filter((a) => a.gateway === gateway).map((a) => a.port);
+  }
+
+  /**
+   * The ports that one gateway's Service must expose, as Kubernetes ServicePorts: for the values of
+   * the gateway's Helm chart, or your own Service. Empty when ASM allocates the ports.
+   *
+   * @example
+   * const ports = EgressRegistry.of(app).gatewayServicePorts('egressgateway-a');
+   * writeFileSync('egress-gateway-values.json', JSON.stringify({ service: { ports } }));
+   */
+  public gatewayServicePorts(gateway: string): GatewayServicePort[] {
+    return servicePortsOf(this.model().assignments.filter((a) => a.gateway === gateway));
+  }
+
+  /** The port table as text, for example to print after synthesis. */
+  public formatPortTable(): string {
+    const rows = [['GATEWAY', 'PORT', 'KIND', 'SERVICES']];
+    for (const a of this.model().assignments) {
+      rows.push([a.gateway, String(a.port), `${a.shared ? 'shared HTTP' : 'dedicated'}${a.explicit ? ', explicit' : ''}`, a.services.join(', ')]);
+    }
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
+  }
+
+  /** @internal */
+  public _registerPolicy(policy: EgressTrafficPolicy): void {
+    this.policies.push(policy);
+    this._changed();
+  }
+
+  /** @internal */
+  public _registerRule(rule: EgressRule): void {
+    this.rules.push(rule);
+    this._changed();
+  }
+
+  /** Problems that an adapter found outside the model; their warnings join the App's. @internal */
+  public _report(problems: Problem[]): void {
+    this.reported.push(...problems);
+  }
+
+  /** Marks the model stale: a construct changed. @internal */
+  public _changed(): void {
+    this.revision++;
+  }
+
+  /**
+   * Validation errors of the construct at `path`, as cdk8s validation reports them. Takes the path
+   * rather than the construct: cdk8s validates the whole App once per chart, and recomputing paths
+   * each time adds up in large Apps.
+   * @internal
+   */
+  public _errorsAt(path: string): string[] {
+    this.model();
+    return this.memo!.errorsByPath.get(path) ?? [];
+  }
+
+  /**
+   * The model of the whole App, built once per change of the constructs.
+   * @internal
+   */
+  public _model(): EgressModel {
+    return this.model();
+  }
+
+  /** The model of the policy of `gateway`; throws, listing them, if the App has errors. @internal */
+  public _validPolicyModel(gateway: string): PolicyModel {
+    const model = this.model();
+    const errors = model.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+      throw new EgressError(`the egress policy of the App is invalid:\n${errors.map((p) => `  [${p.subject}] ${fieldAndMessage(p, 'constructs')}`).join('\n')}`,
+        errors, 'constructs');
+    }
+    return model.policies.find((p) => p.gateway === gateway)!;
+  }
+
+  /**
+   * The one hook of synthesis, run by cdk8s validation once the tree is complete: the App's
+   * checks, the port lock, the warnings, and the outputs that depend on the whole App (the Istio
+   * objects; cdk8s has no aspects, so they are created here, once per model). The ASM objects
+   * need no hook: each policy renders its own, lazily.
+   */
+  private prepare(): string[] {
+    const model = this.model();
+    const lock = this.memo!.lock;
+    if (lock?.error) return [lock.error];
+    this.printWarnings();
+    if (model.problems.some((p) => p.severity === 'error')) return [];
+    if (lock) {
+      const stale = writePortLock(lock, model.allocated, this._settings.portLockFrozen === true);
+      if (stale) return [stale];
+    }
+    if (this.rendered !== model) {
+      this.rendered = model;
+      renderIstio(model, new Map(this.policies.map((p) => [p.gateway, p])));
+    }
+    return [];
+  }
+
+  private warningProblems(): Problem[] {
+    return [...this.reported, ...this.model().problems].filter((p) => p.severity === 'warning');
+  }
+
+  /** Each warning once per App, whatever the number of syntheses and charts. */
+  private printWarnings(): void {
+    if (this._settings.printWarnings === false) return;
+    for (const p of this.warningProblems()) {
+      const line = `[warning] [${p.subject}] ${fieldAndMessage(p, 'constructs')}`;
+      if (this.printed.has(line)) continue;
+      this.printed.add(line);
+      process.stderr.write(`${line}\n`);
+    }
+  }
+
+  private model(): EgressModel {
+    if (this.memo?.revision !== this.revision) {
+      const lock = readPortLock(this._settings.portLockFile);
+      const policies = new Set<IConstruct>(this.policies);
+      const model = buildModel(
+        this.policies.map((p) => p._settings),
+        this.rules.map((r) => r._declaration(policies.has(r.node.scope!) ? r.node.scope!.node.path : undefined)),
+        lock?.previous?.gateways ?? {},
+      );
+      const errorsByPath = new Map<string, string[]>();
+      for (const p of model.problems) {
+        if (p.severity !== 'error' || p.subject === undefined) continue;
+        errorsByPath.set(p.subject, [...(errorsByPath.get(p.subject) ?? []), fieldAndMessage(p, 'constructs')]);
+      }
+      this.memo = { revision: this.revision, model, errorsByPath, lock };
+    }
+    return this.memo.model;
+  }
+}

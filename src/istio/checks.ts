@@ -1,0 +1,168 @@
+import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';
+import { classifyHost } from '../checks/syntax';
+import { GatewayPortAllocation } from '../gateway-port-allocation';
+import type { IstioCode } from '../model/codes';
+import { servicesOf, type PolicyModel, type ServiceModel } from '../model/model';
+import { includesAsm, includesIstio } from '../model/output';
+import { FieldPath, Message, msg, Problem, problem, ref } from '../model/problem';
+import { Protocol } from '../protocol';
+
+/** An error of the Istio output. */
+function istioError(code: IstioCode, subject: string, field: FieldPath, message: string | Message): Problem {
+  return problem(code, field, message, { subject });
+}
+
+// What open-source Istio cannot express, or would silently get wrong, in the Istio output. Each
+// problem names the construct and the field to change; the ASM output is not affected by these.
+
+/**
+ * The Istio output's own checks, over every policy of the App.
+ * @param ports the gateway port of each service, per gateway
+ */
+export function checkIstio(policies: PolicyModel[], ports: Map<string, Map<ServiceModel, number>>): Problem[] {
+  const problems: Problem[] = [];
+  const at = (subject: string, field: FieldPath, message: string, code: IstioCode = 'ISTIO_OUTPUT_MISMATCH') =>
+    problems.push(istioError(code, subject, field, message));
+
+  for (const policy of policies) {
+    const istio = policy.istio;
+    if (istio.gatewayService && !includesIstio(policy.output)) {
+      at(policy.subject, ['istio', 'gatewayService'], `the gateway Service belongs to the open-source Istio output, and this policy's output is ${policy.output}: ASM manages the Service from its IstioGateway (see istio.istioGateway)`);
+    }
+    if (istio.istioGateway && !includesAsm(policy.output)) {
+      at(policy.subject, ['istio', 'istioGateway'], `ASM's IstioGateway belongs to the ASM output, and this policy's output is ${policy.output}: for open-source Istio see istio.gatewayService`);
+    }
+    const asmPorts = policy.portAllocation === GatewayPortAllocation.ASM;
+    if (asmPorts && rendersIstio(policy)) {
+      at(policy.subject, ['portAllocation'], `the Istio output needs every gateway port, but ASM allocates the ports of gateway '${policy.gateway}' at run time: use GatewayPortAllocation.LIBRARY`);
+    }
+    if (asmPorts && istio.istioGateway && includesAsm(policy.output)) {
+      at(policy.subject, ['istio', 'istioGateway'], `ASM allocates the ports of gateway '${policy.gateway}' at run time, so they cannot be listed in its IstioGateway`);
+    }
+    if (istio.networkPolicy) {
+      for (const rule of policy.rules) {
+        rule.sources.forEach((source, i) => {
+          if (source.namespace === '*') {
+            at(rule.subject, ['from', i, 'namespace'], 'a NetworkPolicy belongs to one namespace, so a source of every namespace cannot have one (istio.networkPolicy)',
+              'ISTIO_NETWORK_POLICY');
+          }
+        });
+      }
+    }
+  }
+
+  const istioPolicies = policies.filter(rendersIstio);
+  problems.push(...hostConflicts(istioPolicies, ports));
+  problems.push(...hostnameTcpPortConflicts(istioPolicies));
+  problems.push(...gatewayIdentityConflicts(istioPolicies));
+  problems.push(...sidecarScopes(policies).problems);
+  return problems;
+}
+
+/** Wildcard hosts; a host through two gateways; a host and port in two services; a host twice on one shared HTTP port. */
+function hostConflicts(policies: PolicyModel[], ports: Map<string, Map<ServiceModel, number>>): Problem[] {
+  const problems: Problem[] = [];
+  const gatewayOfHost = new Map<string, { gateway: string; subject: string }>();
+  for (const policy of policies) {
+    const byHostPort = new Map<string, { name: string; subject: string }>();
+    const byGatewayPortHost = new Map<string, { name: string; port: number; subject: string }>();
+    for (const { service, rule, index } of servicesOf(policy)) {
+      const gatewayPort = ports.get(policy.gateway)?.get(service);
+      service.hosts.forEach((host, h) => {
+        const at = (message: Message, code: IstioCode = 'ISTIO_HOST_CONFLICT') =>
+          problems.push(istioError(code, rule.subject, ['to', index, 'hosts', h], message));
+        const kind = classifyHost(host);
+        if ('kind' in kind && kind.kind === 'wildcard') {
+          at([`'${host}' is a wildcard host: the Istio output routes every host through the egress gateway by its name, which a wildcard cannot give; list the host names`],
+            'ISTIO_WILDCARD_HOST');
+          return;
+        }
+        // A name has one VirtualService for all its ports; an address is matched per port.
+        const routed = service.ipAddressed ? `${host}:${service.port}` : host;
+        const other = gatewayOfHost.get(routed);
+        if (other === undefined) {
+          gatewayOfHost.set(routed, { gateway: policy.gateway, subject: rule.subject });
+        } else if (other.gateway !== policy.gateway) {
+          at(service.ipAddressed
+            ? msg`${routed} is also routed through gateway '${other.gateway}' (at ${ref(other.subject)}); a sidecar sends one address and port to one place`
+            : msg`'${host}' is also routed through gateway '${other.gateway}' (at ${ref(other.subject)}); in the Istio output every port of a host must use one gateway, because a sidecar follows one VirtualService per host`);
+          return;
+        }
+        const hostPort = `${host}:${service.port}`;
+        const first = byHostPort.get(hostPort);
+        if (first === undefined) {
+          byHostPort.set(hostPort, { name: service.name, subject: rule.subject });
+        } else if (first.name !== service.name) {
+          at(msg`${hostPort} is also declared by service '${first.name}' (at ${ref(first.subject)}) on gateway '${policy.gateway}'; the Istio output routes one host and port to one service: declare it once`);
+          return;
+        }
+        if (service.protocol !== Protocol.HTTP || gatewayPort === undefined) return;
+        const key = `${gatewayPort}|${host}`;
+        const shared = byGatewayPortHost.get(key);
+        if (shared === undefined) {
+          byGatewayPortHost.set(key, { name: service.name, port: service.port, subject: rule.subject });
+        } else if (shared.name !== service.name) {
+          at([...msg`'${host}' is also served by HTTP service '${shared.name}' (port ${shared.port}, at ${ref(shared.subject)}) on gateway port ${gatewayPort}; `,
+            'the gateway routes HTTP on one port by host name only, so it cannot tell them apart: give one of them its own gatewayPort']);
+        }
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * A TCP service known only by host names has no address for a sidecar to match, so it takes its
+ * port for every destination (istio#42520): no other service of the App may use that port.
+ */
+function hostnameTcpPortConflicts(policies: PolicyModel[]): Problem[] {
+  const problems: Problem[] = [];
+  const users = new Map<number, Array<{ id: string; name: string; subject: string; index: number; hostnameTcp: boolean }>>();
+  for (const policy of policies) {
+    for (const { service, rule, index } of servicesOf(policy)) {
+      const list = users.get(service.port) ?? [];
+      users.set(service.port, list);
+      const id = `${policy.gateway}|${service.name}`;
+      if (list.some((u) => u.id === id)) continue;
+      list.push({ id, name: service.name, subject: rule.subject, index, hostnameTcp: service.protocol === Protocol.TCP && !service.ipAddressed });
+    }
+  }
+  for (const [port, list] of users) {
+    list.forEach((user, i) => {
+      const other = list.find((_, j) => j !== i);
+      if (!user.hostnameTcp || other === undefined) return;
+      problems.push(istioError('ISTIO_TCP_PORT_CONFLICT', user.subject, ['to', user.index, 'port', 'number'],
+        msg`TCP service '${user.name}' has host names but no address, so sidecars send everything on port ${port} to it; '${other.name}' (at ${ref(other.subject)}) also uses port ${port}: give one of them another port, or address the TCP service by IP`));
+    });
+  }
+  return problems;
+}
+
+/**
+ * Two gateways with one Service, or with selectors that can select the same pods. A Gateway's
+ * selector matches pods in every namespace (unless istiod runs with
+ * PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true, which this check does not assume), so labels are compared
+ * across namespaces.
+ */
+function gatewayIdentityConflicts(policies: PolicyModel[]): Problem[] {
+  const problems: Problem[] = [];
+  policies.forEach((policy, i) => {
+    const istio = policy.istio;
+    for (const other of policies.slice(0, i)) {
+      const o = other.istio;
+      if (o.gatewayNamespace === istio.gatewayNamespace && o.gatewayServiceName === istio.gatewayServiceName) {
+        problems.push(istioError('ISTIO_GATEWAY_CONFLICT', policy.subject, ['istio', 'gatewayServiceName'],
+          msg`gateway '${policy.gateway}' and gateway '${other.gateway}' (at ${ref(other.subject)}) both use Service ${istio.gatewayNamespace}/${istio.gatewayServiceName}; each egress gateway needs its own`));
+      }
+      if (selectorsOverlap(o.gatewayLabels, istio.gatewayLabels)) {
+        const conflict = o.gatewayNamespace === istio.gatewayNamespace
+          ? `in namespace ${istio.gatewayNamespace}, so their Gateways and AuthorizationPolicies would apply to each other's pods`
+          : `in namespaces ${istio.gatewayNamespace} and ${o.gatewayNamespace}: a Gateway's selector matches pods of every namespace `
+            + '(unless istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true), so each gateway\'s pods would also serve the other\'s Gateway';
+        problems.push(istioError('ISTIO_GATEWAY_CONFLICT', policy.subject, ['istio', 'gatewayLabels'],
+          msg`the pods of gateway '${policy.gateway}' and of gateway '${other.gateway}' (at ${ref(other.subject)}) can carry the same labels ${conflict}: give each gateway labels of its own`));
+      }
+    }
+  });
+  return problems;
+}

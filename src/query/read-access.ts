@@ -1,0 +1,68 @@
+import { canonicalHost } from '../checks/host-reach';
+import type { EgressAccess } from '../egress-access';
+import { isPolicyManifest, PolicySpec, readPolicyManifest } from '../manifest/read-policy';
+import { formatField, Problem, problemText } from '../model/problem';
+
+// Synthesised manifests to access entries. Queries read the ASM objects, not the constructs, so
+// that they answer for exactly what is deployed: patches applied to the L1 object count. Every
+// object is read by the reader of `asm-egress lint` and `fromManifest`, with its messages; what a
+// query leaves to lint is the library's policy on what may be allowed: the guardrails (a
+// hand-written wildcard host, or `namespace: '*'` without an override, is read as it is), ASM's
+// rules for gateway ports, and the checks across policies.
+
+/** Something wrong in a manifest: which object (index in the input), and the problem. */
+export interface ManifestProblem {
+  readonly index: number;
+  readonly problem: Problem;
+}
+
+/**
+ * Every access that one ASMEgressTrafficPolicy object allows, in order of its rules, or none and
+ * the errors that keep it from being read. Warnings of the reader (fields that adoption drops) are
+ * left out: they change nothing that a query answers.
+ */
+export function readPolicyAccess(manifest: unknown): { accesses: EgressAccess[]; problems: Problem[] } {
+  const { spec, problems } = readPolicyManifest(manifest, { query: true });
+  const errors = problems.filter((p) => p.severity === 'error');
+  return { accesses: errors.length > 0 ? [] : accessesOf(spec), problems: errors };
+}
+
+/** Every access that the ASM policies among `objects` allow, in order; other kinds are skipped. */
+export function readManifestAccess(objects: unknown[]): { accesses: EgressAccess[]; problems: ManifestProblem[] } {
+  const accesses: EgressAccess[] = [];
+  const problems: ManifestProblem[] = [];
+  objects.forEach((object, index) => {
+    if (!isPolicyManifest(object)) return;
+    const read = readPolicyAccess(object);
+    accesses.push(...read.accesses);
+    problems.push(...read.problems.map((problem) => ({ index, problem })));
+  });
+  return { accesses, problems };
+}
+
+/** The problems as one message, each with the object it is in. */
+export function formatManifestProblems(objects: any[], problems: ManifestProblem[]): string {
+  return problems.map(({ index, problem }) => {
+    const meta = objects[index]?.metadata;
+    const text = (key: string) => (typeof meta?.[key] === 'string' ? meta[key] : '');
+    return `  objects[${index}] ASMEgressTrafficPolicy ${text('namespace')}/${text('name')}: ${formatField(problem.field)}: ${problemText(problem, 'manifest')}`;
+  }).join('\n');
+}
+
+/** The accesses of a policy read without errors: one per source, service and host of each rule. */
+function accessesOf(spec: PolicySpec): EgressAccess[] {
+  const policy = `${spec.namespace ?? ''}/${spec.name ?? ''}`;
+  return spec.rules.flatMap((rule) => rule.sources.flatMap(({ source }) =>
+    rule.services.flatMap(({ service }) => service.hosts.map((host) => ({
+      source: { namespace: source.namespace, ...(source.labels ? { workloadSelector: { ...source.labels } } : {}) },
+      // IPv6 addresses compare in one spelling.
+      destination: { host: canonicalHost(host), port: service.port, protocol: service.protocol },
+      gateway: spec.gateway!,
+      gatewayPort: service.gatewayPort,
+      tlsOrigination: service.httpsUpgradePort !== undefined,
+      upstreamPort: service.httpsUpgradePort ?? service.port,
+      service: service.name,
+      rule: rule.name,
+      policy,
+    })))));
+}
