@@ -4,12 +4,12 @@ import {
   allocateGatewayPorts as allocateWithMessages,
   DEFAULT_PORT_RANGE,
   describeDestination,
-  fnv1a32,
   GatewayPortSpace,
   PortRange,
   PortRequest,
   SHARED_HTTP_KEY,
 } from '../../src/allocation/port-allocator';
+import { fnv1a32 } from '../../src/allocation/port-slots';
 import { messageText } from '../../src/model/problem';
 
 /** The allocator's result with its messages as text (each problem's code is tested where the App reports it). */
