@@ -83,6 +83,10 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+// The layering of src/ (public concepts on top of model, checks, pipeline, outputs and adapters)
+// stays acyclic: a cycle of value imports is an error. Type-only imports do not count.
+project.eslint?.addRules({ 'import/no-cycle': ['error', { ignoreExternal: true }] });
+
 // Type-aware lint for the example app and scripts, which no tsconfig.json next to them covers.
 project.tryFindObjectFile('.eslintrc.json')?.addOverride('parserOptions.projectService.allowDefaultProject',
   ['.projenrc.ts', 'examples/*.ts', 'scripts/*.ts']);
