@@ -1,5 +1,6 @@
 import { Guardrail } from './guardrail';
 import { inputError } from './model/error';
+import { OVERRIDES_ANNOTATION } from './model/guardrail-annotation';
 import { problem } from './model/problem';
 
 /**
@@ -19,7 +20,7 @@ export class GuardrailOverride {
    * The annotation that lists a policy's overrides: one line per override,
    * `service <name>: <GUARDRAIL>: <reason>` or `source <namespace>{<selector>}: <GUARDRAIL>: <reason>`, sorted.
    */
-  public static readonly ANNOTATION = 'egress.cdk8s-asm-egress.io/guardrail-overrides';
+  public static readonly ANNOTATION = OVERRIDES_ANNOTATION;
 
   /**
    * Allows what `guardrail` refuses, for one service or source.

@@ -1,6 +1,7 @@
 import { Guardrail } from '../guardrail';
-import { GuardrailOverride } from '../guardrail-override';
+import type { GuardrailOverride } from '../guardrail-override';
 import type { GuardrailCode } from '../model/codes';
+import { OVERRIDES_ANNOTATION } from '../model/guardrail-annotation';
 import type { PolicyModel } from '../model/model';
 import { Fix, Problem, problem } from '../model/problem';
 import { Protocol } from '../protocol';
@@ -37,7 +38,7 @@ export type OverrideSubject = string;
 function allowFix(remedy: string, guardrail: Guardrail, subject: OverrideSubject): Fix {
   return {
     constructs: `${remedy}, or allow it with GuardrailOverride.allow(Guardrail.${guardrail.name}, reason)`,
-    manifest: `${remedy}, or allow it with the line '${subject}: ${guardrail.name}: <reason>' in annotation ${GuardrailOverride.ANNOTATION}`,
+    manifest: `${remedy}, or allow it with the line '${subject}: ${guardrail.name}: <reason>' in annotation ${OVERRIDES_ANNOTATION}`,
   };
 }
 

@@ -1,14 +1,15 @@
 import { describe, FieldReader, isMapping } from './field-reader';
 import { AsmApiVersion } from '../asm-api-version';
 import { AsmVersion } from '../asm-version';
-import { guardrailNamed, guardrailNames, serviceGuardrailProblems, sourceGuardrailProblems } from '../checks/guardrails';
+import { gatewayPortMode, gatewayPortsAsWritten } from './gateway-ports';
+import { OVERRIDES_FIELD, OverrideLines } from './override-lines';
+import { serviceGuardrailProblems, sourceGuardrailProblems } from '../checks/guardrails';
 import { portError } from '../checks/syntax';
 import { isAddress, policyValueProblems, serviceValueProblems, sourceValueProblems } from '../checks/values';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
 import { GuardrailOverride } from '../guardrail-override';
-import { GUARDRAIL_OVERRIDE_LINE_FORMAT, parseGuardrailOverrideLines } from '../model/guardrail-annotation';
 import { serviceModel, type ServiceModel, type SourceModel } from '../model/model';
-import { FieldPath, formatField, msg, Problem } from '../model/problem';
+import { FieldPath, msg, Problem } from '../model/problem';
 import { ALL_NAMESPACES, formatSelector } from '../model/selector';
 import { Protocol } from '../protocol';
 import { ServerVerification } from '../server-verification';
@@ -28,7 +29,6 @@ const API_VERSIONS = new Map<string, AsmApiVersion>([[AsmApiVersion.V1BETA1, Asm
 const UNSUPPORTED_PROTOCOLS = ['GRPC', 'HTTP2', 'MONGO'];
 /** Metadata that the API server sets: meaningless in a manifest to apply, so dropped. */
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
-const OVERRIDES_FIELD: FieldPath = ['metadata', 'annotations', GuardrailOverride.ANNOTATION];
 
 /** A source of a manifest's rule that is valid on its own. */
 export interface SourceSpec {
@@ -366,47 +366,6 @@ function valueProblem(p: Problem, field: FieldPath, subject: string): Problem {
   return { ...p, field: [...field, ...p.field] };
 }
 
-/** The guardrail overrides of a manifest's annotation, handed out to the services and sources they name. */
-class OverrideLines {
-  private readonly bySubject = new Map<string, Array<{ override: GuardrailOverride; used: boolean }>>();
-
-  constructor(private readonly r: FieldReader, text: string | undefined) {
-    if (text === undefined) return;
-    const lines = parseGuardrailOverrideLines(text);
-    if (!Array.isArray(lines)) {
-      r.error(OVERRIDES_FIELD, `line ${lines.badLine} is not '${GUARDRAIL_OVERRIDE_LINE_FORMAT}': ${lines.text}`, 'MANIFEST_OVERRIDE_ANNOTATION');
-      return;
-    }
-    for (const line of lines) {
-      const guardrail = guardrailNamed(line.guardrail);
-      if (!guardrail) {
-        r.error(OVERRIDES_FIELD, `'${line.guardrail}' is not a guardrail (one of: ${guardrailNames().join(', ')})`, 'MANIFEST_OVERRIDE_ANNOTATION');
-        continue;
-      }
-      const subject = `${line.subject} ${line.name}`;
-      const entry = { override: GuardrailOverride.allow(guardrail, line.reason), used: false };
-      this.bySubject.set(subject, [...(this.bySubject.get(subject) ?? []), entry]);
-    }
-  }
-
-  /** The overrides of `service <name>` or `source <selector>`. */
-  public take(subject: string): GuardrailOverride[] {
-    const entries = this.bySubject.get(subject) ?? [];
-    for (const entry of entries) entry.used = true;
-    return entries.map((entry) => entry.override);
-  }
-
-  /** Lines that name no service or source of the policy: an override of nothing. */
-  public reportUnmatched(): void {
-    for (const [subject, entries] of this.bySubject) {
-      for (const entry of entries.filter((e) => !e.used)) {
-        this.r.error(OVERRIDES_FIELD, `'${subject}: ${entry.override.guardrail.name}: ${entry.override.reason}' names no ${subject.split(' ')[0]} of this policy`,
-          'MANIFEST_OVERRIDE_ANNOTATION');
-      }
-    }
-  }
-}
-
 function readProtocol(r: FieldReader, port: Record<string, unknown>, portField: FieldPath): Protocol | undefined {
   const text = r.string(port, 'protocol', portField, true);
   if (text === undefined) return undefined;
@@ -419,36 +378,4 @@ function readProtocol(r: FieldReader, port: Record<string, unknown>, portField: 
     r.error([...portField, 'protocol'], `'${text}' is not a protocol of the CRD (supported: ${supported.join(', ')}, in upper case)`);
   }
   return undefined;
-}
-
-/** Who allocates the gateway ports as the manifest is written, unchecked: ASM when no service sets one. */
-function gatewayPortsAsWritten(slots: Array<{ field: FieldPath; set: boolean }>): GatewayPortAllocation {
-  return slots.length > 0 && slots.every((s) => !s.set) ? GatewayPortAllocation.ASM : GatewayPortAllocation.LIBRARY;
-}
-
-/**
- * Who allocates the gateway ports, and what ASM would reject about them as written: it allocates
- * only from 1.24.6.45 and only when every service of the policy leaves its port empty.
- */
-function gatewayPortMode(r: FieldReader, slots: Array<{ field: FieldPath; set: boolean }>, asmVersion: AsmVersion,
-  requested?: GatewayPortAllocation): GatewayPortAllocation {
-  if (requested !== undefined) return requested;
-  const missing = slots.filter((s) => !s.set);
-  if (missing.length === 0) return GatewayPortAllocation.LIBRARY;
-  if (missing.length < slots.length) {
-    const example = slots.find((s) => s.set)!.field;
-    for (const s of missing) {
-      r.error([...s.field, 'port'], `missing, while other services of this policy set theirs (${formatField(example)}.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all`,
-        'MANIFEST_GATEWAY_PORTS');
-    }
-    return GatewayPortAllocation.LIBRARY;
-  }
-  if (!asmVersion.allocatesGatewayPorts) {
-    for (const s of missing) {
-      r.error([...s.field, 'port'], `missing: ASM ${asmVersion} does not allocate gateway ports (it does from ${AsmVersion.V1_24_6_45}, when every service leaves its port empty)`,
-        'MANIFEST_GATEWAY_PORTS');
-    }
-    return GatewayPortAllocation.LIBRARY;
-  }
-  return GatewayPortAllocation.ASM;
 }

@@ -1,4 +1,3 @@
-import { GuardrailOverride } from '../guardrail-override';
 import type { PolicyModel } from './model';
 import { formatSelector } from './selector';
 
@@ -6,6 +5,9 @@ import { formatSelector } from './selector';
 // its reason, one line per override, sorted, so that a reviewer sees each exception and a diff
 // shows each change. Every object rendered from a policy (the ASM object, the Istio objects)
 // carries the same annotation; the manifest reader gives each line back to its service or source.
+
+/** The annotation's key (`GuardrailOverride.ANNOTATION`). */
+export const OVERRIDES_ANNOTATION = 'egress.cdk8s-asm-egress.io/guardrail-overrides';
 
 /** The annotations that record a policy's guardrail overrides: none when it overrides none. */
 export function guardrailOverrideAnnotations(policy: PolicyModel): { [key: string]: string } {
@@ -19,7 +21,7 @@ export function guardrailOverrideAnnotations(policy: PolicyModel): { [key: strin
       for (const o of source.overrides ?? []) lines.add(formatLine({ subject: 'source', name, guardrail: o.guardrail.name, reason: o.reason }));
     }
   }
-  return lines.size > 0 ? { [GuardrailOverride.ANNOTATION]: [...lines].sort().join('\n') } : {};
+  return lines.size > 0 ? { [OVERRIDES_ANNOTATION]: [...lines].sort().join('\n') } : {};
 }
 
 /** One override as a line of the annotation. */
