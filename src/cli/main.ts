@@ -5,6 +5,7 @@ import { CliFailure, CliIo, Command, CommandOption, EXIT_OK, EXIT_USAGE, usageEr
 import { diffCommand } from './diff';
 import { importCommand } from './import';
 import { lintCommand } from './lint';
+import { processIo } from './output';
 import { renderCommand } from './render';
 
 // `asm-egress`: a thin shell over the library for teams that keep their policies as YAML.
@@ -119,19 +120,4 @@ function version(): string {
   } catch {
     return 'unknown';
   }
-}
-
-function processIo(): CliIo {
-  // A closed pipe (`asm-egress render x.yaml | head`) ends the program quietly.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
-    });
-  }
-  return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    readStdin: () => readFileSync(0, 'utf8'),
-  };
 }

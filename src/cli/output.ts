@@ -1,6 +1,7 @@
+import { readFileSync } from 'fs';
 import { CliIo } from './command';
 
-// Problems as the command line prints them: `FILE:LINE: path.to.field: message`, one per line,
+// Where the command line writes: the process's streams, and problems as it prints them: `FILE:LINE: path.to.field: message`, one per line,
 // in the order of the files and lines they concern.
 
 /** A problem or warning at a line of an input file. */
@@ -47,4 +48,20 @@ export function plural(count: number, noun: string, nouns = `${noun}s`): string 
 /** Newlines in user input must not split a problem over lines. */
 function oneLine(text: string): string {
   return text.replace(/\r?\n/g, '\\n');
+}
+
+/** The process's own streams. */
+export function processIo(): CliIo {
+  // A closed pipe (`asm-egress render x.yaml | head`) ends the program quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readStdin: () => readFileSync(0, 'utf8'),
+  };
 }
