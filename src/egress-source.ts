@@ -3,7 +3,7 @@ import { sourceGuardrailProblems } from './checks/guardrails';
 import { sourceValueProblems } from './checks/values';
 import { GuardrailOverride } from './guardrail-override';
 import { throwIfInvalid } from './model/error';
-import type { SourceModel } from './model/model';
+import type { ResolvedSource, SourceModel } from './model/model';
 import type { Problem } from './model/problem';
 import { ALL_NAMESPACES, formatSelector } from './model/selector';
 import { readWorkload, WorkloadShape } from './model/workload';
@@ -144,12 +144,6 @@ export class EgressSource {
     const serviceAccount = input.serviceAccount !== undefined ? { serviceAccount: input.serviceAccount } : {};
     return { source: { namespace, ...(labels ? { labels } : {}), ...serviceAccount, overrides }, problems };
   }
-}
-
-/** A source as plain data, and what is wrong with its input. @internal */
-export interface ResolvedSource {
-  readonly source: SourceModel;
-  readonly problems: Problem[];
 }
 
 /** What a source is made of, before it is checked. */

@@ -45,6 +45,12 @@ export interface SourceModel {
   readonly overrides?: GuardrailOverride[];
 }
 
+/** A source as plain data, and what is wrong with its input. */
+export interface ResolvedSource {
+  readonly source: SourceModel;
+  readonly problems: Problem[];
+}
+
 /** A rule: its sources may reach its services. */
 export interface RuleModel {
   readonly subject: string;

@@ -1,7 +1,7 @@
 import { allocatePorts } from '../allocation/allocate';
 import { checkPolicies } from '../checks/policies';
 import { checkIstio } from '../istio/checks';
-import type { EgressModel, PolicyModel, PolicySettingsModel, RuleModel, ServiceModel, SourceModel } from '../model/model';
+import type { EgressModel, PolicyModel, PolicySettingsModel, ResolvedSource, RuleModel, ServiceModel } from '../model/model';
 import { about, msg, Problem, problem, ref, under } from '../model/problem';
 
 // The App's declarations to its model: one policy per gateway with every rule of the App, in an
@@ -15,7 +15,7 @@ export interface RuleDeclaration {
   readonly name?: string;
   /** The subject of the policy that the rule was declared in, if it was declared in one. */
   readonly declaredIn?: string;
-  readonly sources: Array<{ readonly source: SourceModel; readonly problems: Problem[] }>;
+  readonly sources: ResolvedSource[];
   readonly services: ServiceModel[];
 }
 
