@@ -14,8 +14,8 @@ export class Example1 extends Chart {
     super(scope, id);
     const policy = new EgressTrafficPolicy(this, 'Egress', { gateway: 'egressgateway-a' });
     policy.addRule()
-      .from(sleepA)
-      .to(ExternalService.http('httpbin-service-http', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 80 }));
+      .allowFrom(sleepA)
+      .allowTo(ExternalService.http('httpbin-service-http', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 80 }));
   }
 }
 
@@ -25,8 +25,8 @@ export class Example2 extends Chart {
     super(scope, id);
     const policy = new EgressTrafficPolicy(this, 'Egress', { gateway: 'egressgateway-a' });
     policy.addRule()
-      .from(sleepA)
-      .to(
+      .allowFrom(sleepA)
+      .allowTo(
         ExternalService.http('httpbin-service-http', {
           hosts: ['www.httpbin.org', 'httpbin.org'],
           gatewayPort: 80,
@@ -35,8 +35,8 @@ export class Example2 extends Chart {
         ExternalService.https('httpbin-service-https', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 444 }),
       );
     policy.addRule()
-      .from(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-b' } }))
-      .to(ExternalService.https('aliyun-service-https', { hosts: ['www.aliyun.com'], gatewayPort: 445 }));
+      .allowFrom(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-b' } }))
+      .allowTo(ExternalService.https('aliyun-service-https', { hosts: ['www.aliyun.com'], gatewayPort: 445 }));
   }
 }
 
@@ -50,8 +50,8 @@ export class Example3 extends Chart {
     super(scope, id);
     const policy = new EgressTrafficPolicy(this, 'Egress', { gateway: 'egressgateway-a', portAllocation });
     policy.addRule()
-      .from(EgressSource.namespace('default', { workloadSelector: { app: 'sleep' } }))
-      .to(
+      .allowFrom(EgressSource.namespace('default', { workloadSelector: { app: 'sleep' } }))
+      .allowTo(
         ExternalService.http('aliyun-com-http', { hosts: ['aliyun.com'] }),
         ExternalService.https('aliyun-https', { hosts: ['aliyun.com'] }),
         ExternalService.http('https-upgrade', { hosts: ['taobao.com'], httpsUpgrade: { port: 443 } }),

@@ -67,7 +67,7 @@ function synthL2(n: number): number {
     const rule = spec.chart === 0
       ? policies.get(spec.gateway)!.addRule(spec.rule)
       : new EgressRule(chartOf(chartName(spec.gateway, spec.chart)), spec.rule, { gateway: spec.gateway, name: spec.rule });
-    rule.from(EgressSource.namespace(spec.namespace, { workloadSelector: { app: spec.rule } })).to(...services);
+    rule.allowFrom(EgressSource.namespace(spec.namespace, { workloadSelector: { app: spec.rule } })).allowTo(...services);
   }
   return app.synthYaml().length;
 }

@@ -29,7 +29,7 @@ export interface GatewayPortAssignment {
   /** The gateway port. */
   readonly port: number;
   /** Whether a user set the port explicitly (it is never moved). */
-  readonly explicit: boolean;
+  readonly isExplicit: boolean;
   /** Whether HTTP services share the port. */
   readonly shared: boolean;
   /** Names of the services that use the port. */
@@ -111,6 +111,14 @@ export class EgressRegistry extends Construct {
   }
 
   /**
+   * The errors of the App, as data: what synthesis would fail with (cdk8s reports them as text,
+   * each at its construct). Empty when the App is valid.
+   */
+  public get errors(): EgressProblem[] {
+    return this.model().problems.filter((p) => p.severity === 'error').map((p) => publicProblem(p, 'constructs'));
+  }
+
+  /**
    * The warnings of the App (plain HTTP without an upgrade, say), each once, in the order found.
    * Synthesis prints them once to standard error unless `EgressSettings.printWarnings` is false;
    * read them here in tests and tools.
@@ -143,7 +151,7 @@ export class EgressRegistry extends Construct {
   public formatPortTable(): string {
     const rows = [['GATEWAY', 'PORT', 'KIND', 'SERVICES']];
     for (const a of this.model().assignments) {
-      rows.push([a.gateway, String(a.port), `${a.shared ? 'shared HTTP' : 'dedicated'}${a.explicit ? ', explicit' : ''}`, a.services.join(', ')]);
+      rows.push([a.gateway, String(a.port), `${a.shared ? 'shared HTTP' : 'dedicated'}${a.isExplicit ? ', explicit' : ''}`, a.services.join(', ')]);
     }
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';

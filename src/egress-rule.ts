@@ -12,8 +12,8 @@ import type { RuleDeclaration } from './pipeline/build';
  *
  * @example
  * new EgressRule(teamChart, 'Payments', { gateway: 'egressgateway-a', name: 'payments' })
- *   .from(EgressSource.namespace('payments'))
- *   .to(ExternalService.https('stripe', { hosts: ['api.stripe.com'] }));
+ *   .allowFrom(EgressSource.namespace('payments'))
+ *   .allowTo(ExternalService.https('stripe', { hosts: ['api.stripe.com'] }));
  */
 export interface EgressRuleProps {
   /**
@@ -36,13 +36,13 @@ export interface EgressRuleProps {
  *
  * @example
  * policy.addRule('sleep-a')
- *   .from(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } }))
- *   .to(httpbin, aliyun);
+ *   .allowFrom(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } }))
+ *   .allowTo(httpbin, aliyun);
  *
  * // from another chart of the same App:
  * new EgressRule(teamChart, 'Payments', { gateway: 'egressgateway-a' })
- *   .from(EgressSource.fromWorkload(paymentsDeployment))
- *   .to(stripe);
+ *   .allowFrom(EgressSource.fromWorkload(paymentsDeployment))
+ *   .allowTo(stripe);
  */
 export class EgressRule extends Construct {
   /** Name of the rule in the CRD, if it has one. */
@@ -83,16 +83,16 @@ export class EgressRule extends Construct {
   }
 
   /** Adds sources of traffic (request initiators). */
-  public from(...sources: EgressSource[]): EgressRule {
-    this.checkArguments('from', 'EgressSource', sources, (s) => s instanceof EgressSource);
+  public allowFrom(...sources: EgressSource[]): EgressRule {
+    this.checkArguments('allowFrom', 'EgressSource', sources, (s) => s instanceof EgressSource);
     this._sources.push(...sources);
     this.registry._changed();
     return this;
   }
 
   /** Adds external services that the sources may reach. */
-  public to(...services: ExternalService[]): EgressRule {
-    this.checkArguments('to', 'ExternalService', services, (s) => s instanceof ExternalService);
+  public allowTo(...services: ExternalService[]): EgressRule {
+    this.checkArguments('allowTo', 'ExternalService', services, (s) => s instanceof ExternalService);
     this._services.push(...services);
     this.registry._changed();
     return this;

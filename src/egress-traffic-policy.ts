@@ -147,8 +147,8 @@ export interface FromManifestOptions {
  * @example
  * const policy = new EgressTrafficPolicy(chart, 'EgressA', { gateway: 'egressgateway-a' });
  * policy.addRule('sleep-a')
- *   .from(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } }))
- *   .to(ExternalService.http('httpbin-service-http', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 80 }));
+ *   .allowFrom(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } }))
+ *   .allowTo(ExternalService.http('httpbin-service-http', { hosts: ['www.httpbin.org', 'httpbin.org'], gatewayPort: 80 }));
  */
 export class EgressTrafficPolicy extends Construct {
   /**
@@ -164,7 +164,7 @@ export class EgressTrafficPolicy extends Construct {
    * @example
    * const [manifest] = Yaml.load('egress-policy.yaml');
    * const policy = EgressTrafficPolicy.fromManifest(chart, 'Egress', manifest);
-   * policy.addRule('payments').from(EgressSource.fromWorkload(payments)).to(stripe);
+   * policy.addRule('payments').allowFrom(EgressSource.fromWorkload(payments)).allowTo(stripe);
    */
   public static fromManifest(scope: Construct, id: string, manifest: any, options: FromManifestOptions = {}): EgressTrafficPolicy {
     const adoption = EgressTrafficPolicy._adopt(scope, id, manifest, options);
@@ -211,8 +211,8 @@ export class EgressTrafficPolicy extends Construct {
     for (const rule of spec.rules) {
       // Ids from the manifest's own field: unique whatever the rule names, and telling in errors.
       const construct = new EgressRule(policy, formatField(rule.field.slice(1)), { name: rule.name })
-        .from(...rule.sources.map((s) => EgressSource._fromModel(s.source)))
-        .to(...rule.services.map((s) => ExternalService._fromModel(s.service)));
+        .allowFrom(...rule.sources.map((s) => EgressSource._fromModel(s.source)))
+        .allowTo(...rule.services.map((s) => ExternalService._fromModel(s.service)));
       parts.set(construct.node.path, { rule });
     }
     return { spec, policy, problems, parts };

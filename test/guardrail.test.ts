@@ -102,7 +102,7 @@ describe('Guardrail.INTERNAL_ADDRESS', () => {
       port: 9100,
       guardrailOverrides: [allow(Guardrail.INTERNAL_ADDRESS, 'node-local DNS cache, see INFRA-7')],
     });
-    policy.addRule('r').from(team).to(node);
+    policy.addRule('r').allowFrom(team).allowTo(node);
     const [obj] = synthObjects(app);
     expect(obj.spec.egressRules[0].to[0].hosts).toEqual(['169.254.20.10']);
     expect(obj.metadata.annotations).toEqual({ [ANNOTATION]: 'service node-exporter: INTERNAL_ADDRESS: node-local DNS cache, see INFRA-7' });
@@ -139,7 +139,7 @@ describe('Guardrail.PRIVATE_ADDRESS', () => {
 
   test('an override allows it, and the policy records the override', () => {
     const { app, policy } = setup();
-    policy.addRule('r').from(team).to(ExternalService.tcp('billing-db', {
+    policy.addRule('r').allowFrom(team).allowTo(ExternalService.tcp('billing-db', {
       hosts: ['10.20.0.15'],
       port: 5432,
       guardrailOverrides: [allow(Guardrail.PRIVATE_ADDRESS, 'billing DB in the peered VPC')],
@@ -248,7 +248,7 @@ describe('Guardrail.WILDCARD_HOST', () => {
 
   test('an override allows it, and the policy records the override', () => {
     const { app, policy } = setup();
-    policy.addRule('r').from(team).to(ExternalService.https('cdn', {
+    policy.addRule('r').allowFrom(team).allowTo(ExternalService.https('cdn', {
       hosts: ['*.cdn.example.com'], guardrailOverrides: [allow(Guardrail.WILDCARD_HOST, 'CDN edge hosts rotate')],
     }));
     const [obj] = synthObjects(app);
@@ -263,7 +263,7 @@ describe('Guardrail.PLAIN_HTTP', () => {
 
   test('plain HTTP is a warning: the policy synthesises, the warning is printed and kept in the model', () => {
     const { app, policy } = setup();
-    policy.addRule('r').from(team).to(web());
+    policy.addRule('r').allowFrom(team).allowTo(web());
     let objects: any[] = [];
     expect(warningsOf(app, () => { objects = synthObjects(app); })).toEqual([warning]);
     expect(objects[0].metadata.annotations).toBeUndefined();
@@ -279,15 +279,15 @@ describe('Guardrail.PLAIN_HTTP', () => {
   test('a service used by several rules and policies is reported once', () => {
     const { app, chart, policy } = setup();
     const shared = web();
-    policy.addRule('r').from(team).to(shared, api);
-    policy.addRule('s').from(EgressSource.namespace('team-b')).to(shared);
-    new EgressTrafficPolicy(chart, 'EgressB', { gateway: 'gw-b' }).addRule('t').from(team).to(shared);
+    policy.addRule('r').allowFrom(team).allowTo(shared, api);
+    policy.addRule('s').allowFrom(EgressSource.namespace('team-b')).allowTo(shared);
+    new EgressTrafficPolicy(chart, 'EgressB', { gateway: 'gw-b' }).addRule('t').allowFrom(team).allowTo(shared);
     expect(warningsOf(app, () => synthObjects(app))).toEqual([warning]);
   });
 
   test('HTTP upgraded to HTTPS at the gateway, HTTPS, TLS and TCP are not flagged', () => {
     const { app, policy } = setup();
-    policy.addRule('r').from(team).to(
+    policy.addRule('r').allowFrom(team).allowTo(
       ExternalService.http('upgraded', { hosts: ['www.example.com'], httpsUpgrade: {} }),
       api,
       ExternalService.tls('mq', { hosts: ['mq.example.com'], port: 5671 }),
@@ -299,24 +299,24 @@ describe('Guardrail.PLAIN_HTTP', () => {
   test('strict mode for the App makes it an error, with the construct path and field', () => {
     const app = testApp();
     EgressRegistry.of(app).configure({ strictGuardrails: true });
-    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(team).to(web());
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').allowFrom(team).allowTo(web());
     expect(synthError(app)).toContain(warning.replace('[warning] ', ''));
   });
 
   test('strict mode per policy, which overrides the App setting either way', () => {
     const strict = setup({ strictGuardrails: true });
-    strict.policy.addRule('r').from(team).to(web());
+    strict.policy.addRule('r').allowFrom(team).allowTo(web());
     expect(synthError(strict.app)).toContain(warning.replace('[warning] ', ''));
 
     const app = testApp();
     EgressRegistry.of(app).configure({ strictGuardrails: true });
-    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', strictGuardrails: false }).addRule('r').from(team).to(web());
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', strictGuardrails: false }).addRule('r').allowFrom(team).allowTo(web());
     expect(warningsOf(app, () => synthObjects(app))).toEqual([warning]);
   });
 
   test('an override allows it, even in strict mode, and the policy records the override', () => {
     const { app, policy } = setup({ strictGuardrails: true });
-    policy.addRule('r').from(team).to(ExternalService.http('partner', {
+    policy.addRule('r').allowFrom(team).allowTo(ExternalService.http('partner', {
       hosts: ['legacy.partner.example'], guardrailOverrides: [allow(Guardrail.PLAIN_HTTP, 'partner API has no TLS; payloads are signed')],
     }));
     let objects: any[] = [];
@@ -327,7 +327,7 @@ describe('Guardrail.PLAIN_HTTP', () => {
   test('the Istio objects of the policy record the override too', () => {
     const app = testApp();
     EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO });
-    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(team).to(ExternalService.http('partner', {
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').allowFrom(team).allowTo(ExternalService.http('partner', {
       hosts: ['legacy.partner.example'], guardrailOverrides: [allow(Guardrail.PLAIN_HTTP, 'payloads are signed')],
     }));
     // Sidecars are merged across every policy of the App, so they belong to none and carry no policy's annotation.
@@ -353,7 +353,7 @@ describe('Guardrail.MESH_WIDE_SOURCE and concrete sources', () => {
       workloadSelector: { app: 'otel', tier: 'agent' },
       guardrailOverrides: [allow(Guardrail.MESH_WIDE_SOURCE, 'telemetry agents run in every namespace')],
     });
-    policy.addRule('r').from(collectors).to(api);
+    policy.addRule('r').allowFrom(collectors).allowTo(api);
     const [obj] = synthObjects(app);
     expect(obj.spec.egressRules[0].from).toEqual([{ namespace: '*', workloadSelector: { app: 'otel', tier: 'agent' } }]);
     expect(obj.metadata.annotations).toEqual({ [ANNOTATION]: 'source *{app=otel,tier=agent}: MESH_WIDE_SOURCE: telemetry agents run in every namespace' });
@@ -362,16 +362,16 @@ describe('Guardrail.MESH_WIDE_SOURCE and concrete sources', () => {
   test('a cdk8s-plus pod selector with an empty namespace selector is refused at synthesis, with path and field', () => {
     const { app, chart, policy } = setup();
     const everywhere = kplus.Pods.select(chart, 'Agents', { labels: { app: 'otel' }, namespaces: kplus.Namespaces.all(chart, 'All') });
-    policy.addRule('r').from(EgressSource.fromWorkload(everywhere)).to(api);
+    policy.addRule('r').allowFrom(EgressSource.fromWorkload(everywhere)).allowTo(api);
     expect(synthError(app)).toContain(`[c/Egress/r] from[0].namespace: workload c/Agents (an empty namespace selector) ${message}`);
   });
 
   test('the pod selector with an override reaches the policy as namespace *', () => {
     const { app, chart, policy } = setup();
     const everywhere = kplus.Pods.select(chart, 'Agents', { labels: { app: 'otel' }, namespaces: kplus.Namespaces.all(chart, 'All') });
-    policy.addRule('r').from(EgressSource.fromWorkload(everywhere, {
+    policy.addRule('r').allowFrom(EgressSource.fromWorkload(everywhere, {
       guardrailOverrides: [allow(Guardrail.MESH_WIDE_SOURCE, 'telemetry agents')],
-    })).to(api);
+    })).allowTo(api);
     const [obj] = synthObjects(app);
     expect(obj.spec.egressRules[0].from).toEqual([{ namespace: '*', workloadSelector: { app: 'otel' } }]);
     expect(obj.metadata.annotations).toEqual({ [ANNOTATION]: 'source *{app=otel}: MESH_WIDE_SOURCE: telemetry agents' });
@@ -379,14 +379,14 @@ describe('Guardrail.MESH_WIDE_SOURCE and concrete sources', () => {
 
   test('a pod selector without any namespace is still an error of its own, not a mesh-wide source', () => {
     const { app, chart, policy } = setup();
-    policy.addRule('r').from(EgressSource.fromWorkload(kplus.Pods.select(chart, 'Agents', { labels: { app: 'otel' } }))).to(api);
+    policy.addRule('r').allowFrom(EgressSource.fromWorkload(kplus.Pods.select(chart, 'Agents', { labels: { app: 'otel' } }))).allowTo(api);
     expect(synthError(app)).toContain('[c/Egress/r] from[0].namespace: workload c/Agents has no namespace: set one on the workload or its chart');
   });
 
   test('every rule needs at least one concrete source', () => {
     const { app, policy } = setup();
-    policy.addRule('r').to(api);
-    expect(synthError(app)).toContain('[c/Egress/r] from: the rule has no source: add one with from()');
+    policy.addRule('r').allowTo(api);
+    expect(synthError(app)).toContain('[c/Egress/r] from: the rule has no source: add one with allowFrom()');
   });
 });
 
@@ -433,8 +433,8 @@ describe('GuardrailOverride', () => {
     const { app, policy } = setup();
     const v1 = ExternalService.tcp('db', { hosts: ['10.0.0.1'], port: 5432, guardrailOverrides: [allow(Guardrail.PRIVATE_ADDRESS, 'VPC A')] });
     const v2 = ExternalService.tcp('db', { hosts: ['10.0.0.1'], port: 5432, guardrailOverrides: [allow(Guardrail.PRIVATE_ADDRESS, 'VPC B')] });
-    policy.addRule('r').from(team).to(v1);
-    policy.addRule('s').from(team).to(v2);
+    policy.addRule('r').allowFrom(team).allowTo(v1);
+    policy.addRule('s').allowFrom(team).allowTo(v2);
     expect(synthError(app)).toContain("[c/Egress/s] to[0].name: service name 'db' is already used in policy 'egress-by-gw' for a different service (at c/Egress/r)");
   });
 });
@@ -449,9 +449,9 @@ describe('the overrides annotation', () => {
       guardrailOverrides: [allow(Guardrail.PRIVATE_ADDRESS, 'peered VPC')],
     });
     const agents = EgressSource.allNamespaces({ workloadSelector: { app: 'otel' }, guardrailOverrides: [allow(Guardrail.MESH_WIDE_SOURCE, 'telemetry')] });
-    policy.addRule('r').from(team).to(cdn, db);
-    policy.addRule('s').from(agents).to(cdn);
-    new EgressRule(new Chart(app, 'team'), 'T', { gateway: 'gw' }).from(team).to(ExternalService.http('legacy', {
+    policy.addRule('r').allowFrom(team).allowTo(cdn, db);
+    policy.addRule('s').allowFrom(agents).allowTo(cdn);
+    new EgressRule(new Chart(app, 'team'), 'T', { gateway: 'gw' }).allowFrom(team).allowTo(ExternalService.http('legacy', {
       hosts: ['legacy.example.com'], guardrailOverrides: [allow(Guardrail.PLAIN_HTTP, 'vendor has no TLS')],
     }));
     const policyObject = synthObjects(app).find((o) => o.kind === 'ASMEgressTrafficPolicy');
@@ -465,7 +465,7 @@ describe('the overrides annotation', () => {
 
   test('is absent without overrides, and leaves the user\'s own annotations alone', () => {
     const { app, policy } = setup();
-    policy.addRule('r').from(team).to(api);
+    policy.addRule('r').allowFrom(team).allowTo(api);
     policy.apiObject!.metadata.addAnnotation('owner', 'platform');
     expect(synthObjects(app)[0].metadata).toEqual({ name: 'egress-by-gw', namespace: 'istio-egress', annotations: { owner: 'platform' } });
   });

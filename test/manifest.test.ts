@@ -42,8 +42,8 @@ describe('EgressTrafficPolicy.fromManifest', () => {
     const policy = EgressTrafficPolicy.fromManifest(chart, 'Adopted', manifest());
     expect(policy.gateway).toBe('gw-a');
     policy.addRule('audit')
-      .from(EgressSource.namespace('audit'))
-      .to(ExternalService.https('pay', { hosts: ['pay.example.com'], gatewayPort: 15443 }));
+      .allowFrom(EgressSource.namespace('audit'))
+      .allowTo(ExternalService.https('pay', { hosts: ['pay.example.com'], gatewayPort: 15443 }));
     const [object] = synthObjects(app);
     expect(object.spec.egressRules.map((r: any) => r.name)).toEqual(['shop', 'audit']);
 

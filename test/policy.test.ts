@@ -20,7 +20,7 @@ function setup() {
 describe('EgressTrafficPolicy', () => {
   test('follows ASM naming conventions by default', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(team).to(web);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(team).allowTo(web);
     const [obj] = synthObjects(app);
     expect(obj.apiVersion).toBe('istio.alibabacloud.com/v1beta1');
     expect(obj.kind).toBe('ASMEgressTrafficPolicy');
@@ -36,7 +36,7 @@ describe('EgressTrafficPolicy', () => {
   test('name, namespace and API version can be overridden', () => {
     const { app, chart } = setup();
     new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', name: 'custom', namespace: 'egress', apiVersion: AsmApiVersion.V1 })
-      .addRule().from(team).to(web);
+      .addRule().allowFrom(team).allowTo(web);
     const [obj] = synthObjects(app);
     expect(obj.apiVersion).toBe('istio.alibabacloud.com/v1');
     expect(obj.metadata).toEqual({ name: 'custom', namespace: 'egress' });
@@ -46,7 +46,7 @@ describe('EgressTrafficPolicy', () => {
   test('exposes its L1 object for further customisation', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule().from(team).to(web);
+    policy.addRule().allowFrom(team).allowTo(web);
     policy.apiObject!.metadata.addLabel('team', 'platform');
     expect(synthObjects(app)[0].metadata.labels).toEqual({ team: 'platform' });
   });
@@ -66,7 +66,7 @@ describe('EgressTrafficPolicy', () => {
     const { app, chart } = setup();
 
     const gateway = 'a-very-long-egress-gateway-name-x1';
-    new EgressTrafficPolicy(chart, 'Egress', { gateway }).addRule().from(team).to(web);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway }).addRule().allowFrom(team).allowTo(web);
     synthObjects(app);
     expect(warningLines(app)).toContainEqual(expect.stringMatching(
       /\[warning\] \[platform\/Egress\] spec.byEgressGateway.name: gateway name 'a-very-long-egress-gateway-name-x1' has 34 characters; ASM recommends at most 32/));
@@ -79,9 +79,9 @@ describe('rules contributed from several charts', () => {
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
     const teamB = new Chart(app, 'team-b');
     const teamA = new Chart(app, 'team-a');
-    new EgressRule(teamB, 'B', { gateway: 'gw-a', name: 'b' }).from(EgressSource.namespace('b')).to(api);
-    new EgressRule(teamA, 'A', { gateway: 'gw-a', name: 'a' }).from(EgressSource.namespace('a')).to(web);
-    policy.addRule('platform').from(team).to(db);
+    new EgressRule(teamB, 'B', { gateway: 'gw-a', name: 'b' }).allowFrom(EgressSource.namespace('b')).allowTo(api);
+    new EgressRule(teamA, 'A', { gateway: 'gw-a', name: 'a' }).allowFrom(EgressSource.namespace('a')).allowTo(web);
+    policy.addRule('platform').allowFrom(team).allowTo(db);
 
     const objects = synthObjects(app);
     expect(objects).toHaveLength(1);
@@ -90,16 +90,16 @@ describe('rules contributed from several charts', () => {
 
   test('a rule for a gateway without a policy is an error', () => {
     const { app, chart } = setup();
-    new EgressRule(chart, 'Orphan', { gateway: 'gw-x' }).from(team).to(web);
+    new EgressRule(chart, 'Orphan', { gateway: 'gw-x' }).allowFrom(team).allowTo(web);
     expect(synthError(app)).toMatch(/\[platform\/Orphan\] gateway: no EgressTrafficPolicy in the App declares gateway 'gw-x'/);
   });
 
   test('two policies for one gateway are an error that names both', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(web);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(web);
     const other = new Chart(app, 'other');
     // Its rule reuses a service name for another service: the refused policy's rules stay out of the model.
-    new EgressTrafficPolicy(other, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(ExternalService.https('web', { hosts: ['w.example.com'] }));
+    new EgressTrafficPolicy(other, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(ExternalService.https('web', { hosts: ['w.example.com'] }));
     const errors = synthError(app).split('\n').filter((l) => l.startsWith('  ['));
     expect(errors).toEqual([expect.stringMatching(
       /\[platform\/Egress\] spec.byEgressGateway.name: gateway 'gw-a' already has its policy at other\/Egress; ASM expects one policy per gateway/)]);
@@ -127,7 +127,7 @@ describe('sources from cdk8s-plus workloads', () => {
       podMetadata: { labels: { app: 'checkout' } },
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: 'checkout' } }));
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(EgressSource.fromWorkload(deployment)).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(EgressSource.fromWorkload(deployment)).allowTo(api);
     const policy = synthObjects(app).find((o) => o.kind === 'ASMEgressTrafficPolicy');
     expect(policy.spec.egressRules[0].from).toEqual([{ namespace: 'shop', workloadSelector: { app: 'checkout' } }]);
   });
@@ -136,7 +136,7 @@ describe('sources from cdk8s-plus workloads', () => {
     const { app, chart } = setup();
     const apps = new Chart(app, 'apps', { namespace: 'shop' });
     const deployment = new kplus.Deployment(apps, 'Cart', { containers: [{ image: 'cart:1' }] });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(EgressSource.fromWorkload(deployment)).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(EgressSource.fromWorkload(deployment)).allowTo(api);
     const policy = synthObjects(app).find((o) => o.kind === 'ASMEgressTrafficPolicy');
     expect(policy.spec.egressRules[0].from).toEqual([{ namespace: 'shop', workloadSelector: deployment.matchLabels }]);
   });
@@ -144,7 +144,7 @@ describe('sources from cdk8s-plus workloads', () => {
   test('a workload without a namespace is an error naming the workload', () => {
     const { app, chart } = setup();
     const deployment = new kplus.Deployment(chart, 'Cart', { containers: [{ image: 'cart:1' }] });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(EgressSource.fromWorkload(deployment)).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(EgressSource.fromWorkload(deployment)).allowTo(api);
     expect(synthError(app)).toMatch(/\[platform\/Egress\/r\] from\[0\].namespace: workload platform\/Cart has no namespace: set one on the workload or its chart/);
   });
 
@@ -153,7 +153,7 @@ describe('sources from cdk8s-plus workloads', () => {
     const apps = new Chart(app, 'apps', { namespace: 'shop' });
     const deployment = new kplus.Deployment(apps, 'Cart', { containers: [{ image: 'cart:1' }] });
     deployment.select(kplus.LabelSelector.of({ expressions: [kplus.LabelExpression.exists('tier')] }));
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(EgressSource.fromWorkload(deployment)).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(EgressSource.fromWorkload(deployment)).allowTo(api);
     expect(synthError(app)).toMatch(/from\[0\].workloadSelector: workload apps\/Cart selects its pods with label expressions/);
   });
 });
@@ -180,8 +180,8 @@ describe('odd input', () => {
   test('the same service or source twice in one rule is an error, not a doubled CRD entry', () => {
     const { app, chart } = setup();
     new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r')
-      .from(team, EgressSource.namespace('team-b', { workloadSelector: { app: 'x' } }), EgressSource.namespace('team-b', { workloadSelector: { app: 'x' } }))
-      .to(web, api, ExternalService.http('web', { hosts: ['www.example.com'] }));
+      .allowFrom(team, EgressSource.namespace('team-b', { workloadSelector: { app: 'x' } }), EgressSource.namespace('team-b', { workloadSelector: { app: 'x' } }))
+      .allowTo(web, api, ExternalService.http('web', { hosts: ['www.example.com'] }));
     const error = synthError(app);
     expect(error).toMatch(/\[platform\/Egress\/r\] from\[2\]: the same source as from\[1\] \(team-b\{app=x\}\); list each source once/);
     expect(error).toMatch(/\[platform\/Egress\/r\] to\[2\]: 'web' is already in this rule \(to\[0\]\); list each service once/);
@@ -200,8 +200,8 @@ describe('odd input', () => {
     expect(() => new EgressTrafficPolicy(chart, 'NoGateway', {} as any)).toThrow(
       /^EgressTrafficPolicy platform\/NoGateway is invalid:\n {2}gateway: is required/);
     const rule = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r');
-    expect(() => rule.from(team, undefined as any)).toThrow(/EgressRule platform\/Egress\/r: from\(\) takes EgressSource values; argument 2 is undefined/);
-    expect(() => rule.to(null as any)).toThrow(/EgressRule platform\/Egress\/r: to\(\) takes ExternalService values; argument 1 is null/);
+    expect(() => rule.allowFrom(team, undefined as any)).toThrow(/EgressRule platform\/Egress\/r: allowFrom\(\) takes EgressSource values; argument 2 is undefined/);
+    expect(() => rule.allowTo(null as any)).toThrow(/EgressRule platform\/Egress\/r: allowTo\(\) takes ExternalService values; argument 1 is null/);
     expect(() => EgressSource.namespace(undefined as any)).toThrow(/EgressSource 'undefined' is invalid:\n {2}namespace: is required/);
   });
 });
@@ -210,11 +210,11 @@ describe('rules checked against the whole App', () => {
   test('a rule without sources or destinations', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('no-source').to(web);
-    policy.addRule('no-destination').from(team);
+    policy.addRule('no-source').allowTo(web);
+    policy.addRule('no-destination').allowFrom(team);
     const error = synthError(app);
-    expect(error).toMatch(/\[platform\/Egress\/no-source\] from: the rule has no source: add one with from\(\)/);
-    expect(error).toMatch(/\[platform\/Egress\/no-destination\] to: the rule has no destination: add one with to\(\)/);
+    expect(error).toMatch(/\[platform\/Egress\/no-source\] from: the rule has no source: add one with allowFrom\(\)/);
+    expect(error).toMatch(/\[platform\/Egress\/no-destination\] to: the rule has no destination: add one with allowTo\(\)/);
   });
 
   test('a policy without rules', () => {
@@ -225,7 +225,7 @@ describe('rules checked against the whole App', () => {
 
   test('TCP needs ASM 1.24.6.45', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', asmVersion: AsmVersion.of('1.22.6.28') }).addRule('r').from(team).to(db);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', asmVersion: AsmVersion.of('1.22.6.28') }).addRule('r').allowFrom(team).allowTo(db);
     expect(synthError(app)).toMatch(
       /\[platform\/Egress\/r\] to\[0\].port.protocol: 'db' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28/);
   });
@@ -233,14 +233,14 @@ describe('rules checked against the whole App', () => {
   test('ASM port allocation needs ASM 1.24.6.45', () => {
     const { app, chart } = setup();
     new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', asmVersion: AsmVersion.V1_16_4, portAllocation: GatewayPortAllocation.ASM })
-      .addRule().from(team).to(web);
+      .addRule().allowFrom(team).allowTo(web);
     expect(synthError(app)).toMatch(/\[platform\/Egress\] portAllocation: ASM allocates gateway ports only from version 1.24.6.45; this policy targets 1.16.4/);
   });
 
   test('ASM port allocation refuses partial gateway ports', () => {
     const { app, chart } = setup();
     new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portAllocation: GatewayPortAllocation.ASM })
-      .addRule('r').from(team).to(web, ExternalService.https('pinned', { hosts: ['p.example.com'], gatewayPort: 10443 }));
+      .addRule('r').allowFrom(team).allowTo(web, ExternalService.https('pinned', { hosts: ['p.example.com'], gatewayPort: 10443 }));
     expect(synthError(app)).toMatch(
       /\[platform\/Egress\/r\] to\[1\].byEgressGateway.port: 'pinned' sets gateway port 10443, but gateway 'gw-a' leaves ports to ASM/);
   });
@@ -248,8 +248,8 @@ describe('rules checked against the whole App', () => {
   test('two different services with one name in a policy', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('one').from(team).to(web);
-    policy.addRule('two').from(team).to(ExternalService.http('web', { hosts: ['other.example.com'] }));
+    policy.addRule('one').allowFrom(team).allowTo(web);
+    policy.addRule('two').allowFrom(team).allowTo(ExternalService.http('web', { hosts: ['other.example.com'] }));
     expect(synthError(app)).toMatch(
       /\[platform\/Egress\/two\] to\[0\].name: service name 'web' is already used in policy 'egress-by-gw-a' for a different service \(at platform\/Egress\/one\)/);
   });
@@ -257,19 +257,19 @@ describe('rules checked against the whole App', () => {
   test('the same service reused in several rules and policies is fine', () => {
     const { app, chart } = setup();
     const a = new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' });
-    a.addRule().from(team).to(web, api);
-    a.addRule().from(EgressSource.namespace('team-b')).to(web);
-    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule().from(team).to(web);
+    a.addRule().allowFrom(team).allowTo(web, api);
+    a.addRule().allowFrom(EgressSource.namespace('team-b')).allowTo(web);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule().allowFrom(team).allowTo(web);
     expect(synthObjects(app)).toHaveLength(2);
     expect(a.gatewayPortOf(web)).toBe(a.gatewayPortOf(web));
   });
 
   test('the same host and port with two protocols anywhere in the App', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(api);
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(team).allowTo(api);
     const other = new Chart(app, 'other');
     new EgressTrafficPolicy(other, 'B', { gateway: 'gw-b' }).addRule('r')
-      .from(team).to(ExternalService.tcp('raw', { hosts: ['api.example.com'], port: 443 }));
+      .allowFrom(team).allowTo(ExternalService.tcp('raw', { hosts: ['api.example.com'], port: 443 }));
     expect(synthError(app)).toMatch(
       /\[other\/B\/r\] to\[0\].hosts\[0\]: api.example.com:443 is declared as TCP by 'raw' but as HTTPS by 'api' \(at platform\/A\/r\); one host and port can have only one protocol/);
   });
@@ -277,9 +277,9 @@ describe('rules checked against the whole App', () => {
   test('collects every error of the App in one report', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', asmVersion: AsmVersion.V1_16_4 });
-    policy.addRule('a').to(db);
-    policy.addRule('b').from(team);
-    new EgressRule(chart, 'Orphan', { gateway: 'nowhere' }).from(team).to(web);
+    policy.addRule('a').allowTo(db);
+    policy.addRule('b').allowFrom(team);
+    new EgressRule(chart, 'Orphan', { gateway: 'nowhere' }).allowFrom(team).allowTo(web);
     const lines = synthError(app).split('\n').filter((l) => l.startsWith('  ['));
     expect(lines).toEqual([
       expect.stringMatching(/^ {2}\[platform\/Egress\/a\] from: the rule has no source/),
@@ -294,7 +294,7 @@ describe('gateway ports', () => {
   test('are readable from the policy and the registry', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portRange: PortRange.between(20000, 20010) });
-    policy.addRule().from(team).to(web, api, ExternalService.https('fixed', { hosts: ['f.example.com'], gatewayPort: 8443 }));
+    policy.addRule().allowFrom(team).allowTo(web, api, ExternalService.https('fixed', { hosts: ['f.example.com'], gatewayPort: 8443 }));
     const [obj] = synthObjects(app);
     const ports = obj.spec.egressRules[0].to.map((t: any) => t.byEgressGateway.port);
     expect(ports).toEqual([policy.gatewayPortOf(web), policy.gatewayPortOf(api), 8443]);
@@ -307,7 +307,21 @@ describe('gateway ports', () => {
   test('are not readable when ASM allocates them', () => {
     const { chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portAllocation: GatewayPortAllocation.ASM });
-    policy.addRule().from(team).to(web);
+    policy.addRule().allowFrom(team).allowTo(web);
     expect(() => policy.gatewayPortOf(web)).toThrow(/gateway ports of 'gw-a' are allocated by ASM at run time/);
+  });
+});
+
+describe('EgressRegistry.errors', () => {
+  test('the App\'s errors as data, each with its code, construct path and field', () => {
+    const app = testApp();
+    const chart = new Chart(app, 'platform');
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowTo(ExternalService.https('api', { hosts: ['api.example.com'] }));
+    new EgressRule(chart, 'Orphan', { gateway: 'gw-x' }).allowFrom(EgressSource.namespace('team')).allowTo(ExternalService.https('b', { hosts: ['b.example.com'] }));
+    expect(EgressRegistry.of(app).errors.map((e) => [e.code, e.path, e.field])).toEqual([
+      ['UNKNOWN_GATEWAY', 'platform/Orphan', 'gateway'],
+      ['RULE_WITHOUT_SOURCE', 'platform/Egress/r', 'from'],
+    ]);
+    expect(EgressRegistry.of(app).errors[1].message).toBe('the rule has no source: add one with allowFrom()');
   });
 });

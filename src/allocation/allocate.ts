@@ -87,7 +87,7 @@ export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Re
     });
     ports.set(policy.gateway, byService);
     for (const [port, entry] of [...byPort.entries()].sort((a, b) => a[0] - b[0])) {
-      assignments.push({ gateway: policy.gateway, port, explicit: entry.explicit, shared: entry.shared, services: [...entry.services].sort() });
+      assignments.push({ gateway: policy.gateway, port, isExplicit: entry.explicit, shared: entry.shared, services: [...entry.services].sort() });
     }
   }
   return { ports, assignments, allocated, problems };

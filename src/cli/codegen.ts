@@ -101,8 +101,8 @@ class ProgramWriter {
         start = `new EgressRule(${variable}, ${quote(`egressRules[${i}]`)}${rule.name !== undefined ? `, { name: ${quote(rule.name)} }` : ''})`;
       }
       lines.push(`${INDENT}${start}`);
-      lines.push(call('from', rule.sources.map((s) => this.source(s))));
-      lines.push(call('to', rule.services.map(({ service }) => this.services.get(serviceKey(service))!)) + ';');
+      lines.push(call('allowFrom', rule.sources.map((s) => this.source(s))));
+      lines.push(call('allowTo', rule.services.map(({ service }) => this.services.get(serviceKey(service))!)) + ';');
     });
     return lines.join('\n') + '\n';
   }
@@ -170,7 +170,7 @@ class ProgramWriter {
   }
 }
 
-/** `.from(a)` or, when long, one argument per line. */
+/** `.allowFrom(a)` or, when long, one argument per line. */
 function call(method: string, args: string[]): string {
   const inline = `${INDENT}  .${method}(${args.join(', ')})`;
   if (inline.length <= WIDTH) return inline;

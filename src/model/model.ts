@@ -88,7 +88,7 @@ export interface PortAssignmentModel {
   readonly gateway: string;
   readonly port: number;
   /** Whether a user set it (never moved), rather than the allocator. */
-  readonly explicit: boolean;
+  readonly isExplicit: boolean;
   /** Whether HTTP services share it. */
   readonly shared: boolean;
   /** Services that use it, as `name` (unique, sorted). */

@@ -35,9 +35,9 @@ function portsByService(app: App): Record<string, number> {
 describe('gateway ports across the App', () => {
   test('rules from several charts share one port space per gateway', () => {
     const app = testApp();
-    new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('platform').from(source).to(tls(1), http(1));
-    new EgressRule(new Chart(app, 'team-a'), 'R', { gateway: 'gw' }).from(source).to(tls(2), tcp(1), http(2));
-    new EgressRule(new Chart(app, 'team-b'), 'R', { gateway: 'gw' }).from(source).to(tls(3), tcp(2));
+    new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('platform').allowFrom(source).allowTo(tls(1), http(1));
+    new EgressRule(new Chart(app, 'team-a'), 'R', { gateway: 'gw' }).allowFrom(source).allowTo(tls(2), tcp(1), http(2));
+    new EgressRule(new Chart(app, 'team-b'), 'R', { gateway: 'gw' }).allowFrom(source).allowTo(tls(3), tcp(2));
 
     const ports = portsByService(app);
     const dedicated = ['tls-1', 'tls-2', 'tls-3', 'tcp-1', 'tcp-2'].map((n) => ports[n]);
@@ -49,15 +49,15 @@ describe('gateway ports across the App', () => {
   test('two gateways are two port spaces', () => {
     const app = testApp();
     const chart = new Chart(app, 'c');
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', portRange: PortRange.between(10000, 10000) }).addRule().from(source).to(tls(1));
-    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', portRange: PortRange.between(10000, 10000) }).addRule().from(source).to(tls(2));
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', portRange: PortRange.between(10000, 10000) }).addRule().allowFrom(source).allowTo(tls(1));
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', portRange: PortRange.between(10000, 10000) }).addRule().allowFrom(source).allowTo(tls(2));
     expect(portsByService(app)).toEqual({ 'tls-1': 10000, 'tls-2': 10000 });
   });
 
   test('explicit ports of two charts that cannot share are an error naming both constructs', () => {
     const app = testApp();
-    new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('mine').from(source).to(tls(1, 16000));
-    new EgressRule(new Chart(app, 'team'), 'Theirs', { gateway: 'gw' }).from(source).to(tls(2, 16000));
+    new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' }).addRule('mine').allowFrom(source).allowTo(tls(1, 16000));
+    new EgressRule(new Chart(app, 'team'), 'Theirs', { gateway: 'gw' }).allowFrom(source).allowTo(tls(2, 16000));
     // Reported once (at the first owner): the message names both.
     expect(synthError(app)).toBe([
       'Validation failed with the following errors:',
@@ -70,7 +70,7 @@ describe('gateway ports across the App', () => {
   test('an exhausted range names the gateway, the range, the counts and the destination', () => {
     const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(20000, 20001) })
-      .addRule('r').from(source).to(tls(1), tls(2), tls(3));
+      .addRule('r').allowFrom(source).allowTo(tls(1), tls(2), tls(3));
     expect(synthError(app)).toBe([
       'Validation failed with the following errors:',
       "  [c/Egress/r] to[1].byEgressGateway.port: Gateway 'gw': port range 20000-20001 is exhausted, so tls-2.example.com:443 (TLS) got no port: "
@@ -82,8 +82,8 @@ describe('gateway ports across the App', () => {
   test('an exhausted range is reported at every rule field that got no port, each naming its destination', () => {
     const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(20000, 20000) })
-      .addRule('r').from(source).to(tls(1), tls(2), tls(3));
-    new EgressRule(new Chart(app, 'team'), 'R', { gateway: 'gw' }).from(source).to(tls(2), tls(3));
+      .addRule('r').allowFrom(source).allowTo(tls(1), tls(2), tls(3));
+    new EgressRule(new Chart(app, 'team'), 'R', { gateway: 'gw' }).allowFrom(source).allowTo(tls(2), tls(3));
     const exhausted = (n: number) => `Gateway 'gw': port range 20000-20000 is exhausted, so tls-${n}.example.com:443 (TLS) got no port: `
       + '1 port(s) are free there (besides excluded and explicit ports) but 3 are needed. '
       + 'Widen the range, free some ports, or give some destinations explicit ports outside the range.';
@@ -98,11 +98,11 @@ describe('gateway ports across the App', () => {
   test('excluded ports are never allocated, and an explicit excluded port is an error', () => {
     const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(16020, 16023), excludedPorts: [16020, 16021] })
-      .addRule().from(source).to(tls(1), tls(2));
+      .addRule().allowFrom(source).allowTo(tls(1), tls(2));
     expect(Object.values(portsByService(app)).sort()).toEqual([16022, 16023]);
 
     const bad = testApp();
-    new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw', excludedPorts: [16021] }).addRule('r').from(source).to(tls(1, 16021));
+    new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw', excludedPorts: [16021] }).addRule('r').allowFrom(source).allowTo(tls(1, 16021));
     expect(synthError(bad)).toMatch(/\[c\/Egress\/r\] to\[0\].byEgressGateway.port: Gateway 'gw': explicit port 16021 of .* is one of the gateway's excluded ports/);
   });
 
@@ -110,19 +110,19 @@ describe('gateway ports across the App', () => {
     const app = testApp();
     // A range of the proxy block and one port on each side: the two services get the outside ones.
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', portRange: PortRange.between(14999, 15100) })
-      .addRule().from(source).to(tls(1), tls(2));
+      .addRule().allowFrom(source).allowTo(tls(1), tls(2));
     expect(Object.values(portsByService(app)).sort()).toEqual([14999, 15100]);
 
     // 15050 is in the block but no proxy listens there: set explicitly, it is kept.
     const bad = testApp();
-    new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(source).to(tls(1, 15021), tls(2, 15050));
+    new EgressTrafficPolicy(new Chart(bad, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').allowFrom(source).allowTo(tls(1, 15021), tls(2, 15050));
     expect(synthError(bad)).toBe([
       'Validation failed with the following errors:',
       "  [c/Egress/r] to[0].byEgressGateway.port: gateway port 15021 of 'tls-1' is one of the ports the gateway's Istio proxy listens on itself "
       + '(15000, 15001, 15004, 15006, 15008, 15009, 15010, 15012, 15014, 15017, 15020, 15021, 15053, 15090); choose another port',
     ].join('\n'));
     const kept = testApp();
-    new EgressTrafficPolicy(new Chart(kept, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').from(source).to(tls(2, 15050));
+    new EgressTrafficPolicy(new Chart(kept, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').allowFrom(source).allowTo(tls(2, 15050));
     expect(portsByService(kept)).toEqual({ 'tls-2': 15050 });
   });
 
@@ -134,8 +134,8 @@ describe('gateway ports across the App', () => {
       // The policy's chart is created after the contributing chart in half the cases.
       const team = split % 2 === 0 ? new Chart(app, 'team') : undefined;
       const policy = new EgressTrafficPolicy(new Chart(app, 'platform'), 'Egress', { gateway: 'gw' });
-      policy.addRule('own').from(source).to(...shuffled.slice(0, split));
-      new EgressRule(team ?? new Chart(app, 'team'), 'R', { gateway: 'gw' }).from(source).to(...shuffled.slice(split));
+      policy.addRule('own').allowFrom(source).allowTo(...shuffled.slice(0, split));
+      new EgressRule(team ?? new Chart(app, 'team'), 'R', { gateway: 'gw' }).allowFrom(source).allowTo(...shuffled.slice(split));
       return portsByService(app);
     };
     const reference = build(services.map((_, i) => i), 7);
@@ -151,7 +151,7 @@ describe('gateway ports across the App', () => {
     const base = [...Array.from({ length: 20 }, (_, i) => tls(i)), ...Array.from({ length: 10 }, (_, i) => tcp(i)), http(0)];
     const synth = (services: ExternalService[]) => {
       const app = testApp();
-      new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule().from(source).to(...services);
+      new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule().allowFrom(source).allowTo(...services);
       return portsByService(app);
     };
     const before = synth(base);
@@ -169,7 +169,7 @@ describe('port lock file', () => {
   const appWith = (file: string, services: ExternalService[], frozen = false) => {
     const app = testApp();
     EgressRegistry.of(app).configure({ portLockFile: file, portLockFrozen: frozen });
-    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule().from(source).to(...services);
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule().allowFrom(source).allowTo(...services);
     return app;
   };
 

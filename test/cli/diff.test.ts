@@ -219,7 +219,7 @@ spec:
     const istioOnly = (name: string, source: EgressSource) => {
       const app = testApp();
       new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output: EgressOutput.ISTIO })
-        .addRule('r').from(source).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+        .addRule('r').allowFrom(source).allowTo(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
       return file(name, app.synthYaml());
     };
 

@@ -72,11 +72,11 @@ export class EgressPolicies extends Chart {
       gateway: 'egressgateway-a',
     });
     egressByEgressgatewayA.addRule()
-      .from(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } }))
-      .to(httpbinServiceHttp, httpbinServiceHttps);
+      .allowFrom(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-a' } }))
+      .allowTo(httpbinServiceHttp, httpbinServiceHttps);
     egressByEgressgatewayA.addRule()
-      .from(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-b' } }))
-      .to(aliyunServiceHttps);
+      .allowFrom(EgressSource.namespace('mytest', { workloadSelector: { app: 'sleep-b' } }))
+      .allowTo(aliyunServiceHttps);
   }
 }
 

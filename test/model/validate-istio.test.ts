@@ -25,28 +25,28 @@ describe('routing that Istio cannot express', () => {
     const wildcard = ExternalService.https('any', {
       hosts: ['*.example.com'], guardrailOverrides: [GuardrailOverride.allow(Guardrail.WILDCARD_HOST, 'test')],
     });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(team).to(wildcard);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(team).allowTo(wildcard);
     expect(synthError(app)).toMatch(/\[platform\/Egress\/r\] to\[0\].hosts\[0\]: '\*.example.com' is a wildcard host: the Istio output routes every host through the egress gateway by its name/);
   });
 
   test('one host through two gateways, even on different ports', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(api);
-    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team)
-      .to(ExternalService.http('api-http', { hosts: ['api.example.com'] }));
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(team).allowTo(api);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').allowFrom(team)
+      .allowTo(ExternalService.http('api-http', { hosts: ['api.example.com'] }));
     expect(synthError(app)).toMatch(
       /\[platform\/B\/r\] to\[0\].hosts\[0\]: 'api.example.com' is also routed through gateway 'gw-a' \(at platform\/A\/r\); in the Istio output every port of a host must use one gateway/);
   });
 
   test('an address is matched per port: through two gateways on different ports, but not on the same', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(ExternalService.tcp('pg', { hosts: ['8.8.4.4'], port: 5432 }));
-    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team).to(ExternalService.tcp('ssh', { hosts: ['8.8.4.4'], port: 22 }));
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(team).allowTo(ExternalService.tcp('pg', { hosts: ['8.8.4.4'], port: 5432 }));
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').allowFrom(team).allowTo(ExternalService.tcp('ssh', { hosts: ['8.8.4.4'], port: 22 }));
     expect(synthObjects(app).filter((o) => o.kind === 'ServiceEntry')).toHaveLength(2);
 
     const clash = setup();
-    new EgressTrafficPolicy(clash.chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team).to(ExternalService.tcp('pg', { hosts: ['8.8.4.4'], port: 5432 }));
-    new EgressTrafficPolicy(clash.chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team).to(ExternalService.tcp('pg2', { hosts: ['8.8.4.4'], port: 5432 }));
+    new EgressTrafficPolicy(clash.chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(team).allowTo(ExternalService.tcp('pg', { hosts: ['8.8.4.4'], port: 5432 }));
+    new EgressTrafficPolicy(clash.chart, 'B', { gateway: 'gw-b' }).addRule('r').allowFrom(team).allowTo(ExternalService.tcp('pg2', { hosts: ['8.8.4.4'], port: 5432 }));
     expect(synthError(clash.app)).toMatch(
       /\[platform\/B\/r\] to\[0\].hosts\[0\]: 8.8.4.4:5432 is also routed through gateway 'gw-a' \(at platform\/A\/r\); a sidecar sends one address and port to one place/);
   });
@@ -54,15 +54,15 @@ describe('routing that Istio cannot express', () => {
   test('one host and port in two services of a gateway', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('one').from(team).to(ExternalService.https('a', { hosts: ['x.example.com', 'y.example.com'] }));
-    policy.addRule('two').from(team).to(ExternalService.https('b', { hosts: ['y.example.com'] }));
+    policy.addRule('one').allowFrom(team).allowTo(ExternalService.https('a', { hosts: ['x.example.com', 'y.example.com'] }));
+    policy.addRule('two').allowFrom(team).allowTo(ExternalService.https('b', { hosts: ['y.example.com'] }));
     expect(synthError(app)).toMatch(
       /\[platform\/Egress\/two\] to\[0\].hosts\[0\]: y.example.com:443 is also declared by service 'a' \(at platform\/Egress\/one\) on gateway 'gw-a'; the Istio output routes one host and port to one service/);
   });
 
   test('one host in two HTTP services that share a gateway port; separate gateway ports are fine', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(team).to(
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(team).allowTo(
       ExternalService.http('web', { hosts: ['web.example.com'] }),
       ExternalService.http('web-alt', { hosts: ['web.example.com'], port: 8080 }),
     );
@@ -70,7 +70,7 @@ describe('routing that Istio cannot express', () => {
       /\[platform\/Egress\/r\] to\[1\].hosts\[0\]: 'web.example.com' is also served by HTTP service 'web' \(port 80, at platform\/Egress\/r\) on gateway port \d+; the gateway routes HTTP on one port by host name only/);
 
     const fixed = setup();
-    new EgressTrafficPolicy(fixed.chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(team).to(
+    new EgressTrafficPolicy(fixed.chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(team).allowTo(
       ExternalService.http('web', { hosts: ['web.example.com'] }),
       ExternalService.http('web-alt', { hosts: ['web.example.com'], port: 8080, gatewayPort: 18080 }),
     );
@@ -79,10 +79,10 @@ describe('routing that Istio cannot express', () => {
 
   test('a TCP service known by name takes its port on every sidecar', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').from(team)
-      .to(ExternalService.tcp('pg', { hosts: ['pg.example.com'], port: 5432 }));
-    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').from(team)
-      .to(ExternalService.tcp('pg-ip', { hosts: ['8.8.4.4'], port: 5432 }), ExternalService.tls('pg-tls', { hosts: ['pg2.example.com'], port: 5432 }));
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(team)
+      .allowTo(ExternalService.tcp('pg', { hosts: ['pg.example.com'], port: 5432 }));
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').allowFrom(team)
+      .allowTo(ExternalService.tcp('pg-ip', { hosts: ['8.8.4.4'], port: 5432 }), ExternalService.tls('pg-tls', { hosts: ['pg2.example.com'], port: 5432 }));
     const error = synthError(app);
     expect(error).toMatch(/\[platform\/A\/r\] to\[0\].port.number: TCP service 'pg' has host names but no address, so sidecars send everything on port 5432 to it; 'pg-ip' \(at platform\/B\/r\) also uses port 5432/);
     expect(error.match(/port.number/g)).toHaveLength(1);
@@ -92,9 +92,9 @@ describe('routing that Istio cannot express', () => {
 describe('gateways and outputs', () => {
   test('two gateways with one Service, or with selectors that can select the same pods', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { gatewayServiceName: 'egress', gatewayLabels: { app: 'egress' } } }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { gatewayServiceName: 'egress', gatewayLabels: { app: 'egress' } } }).addRule().allowFrom(team).allowTo(api);
     new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', istio: { gatewayServiceName: 'egress', gatewayLabels: { app: 'egress', tier: 'b' } } })
-      .addRule().from(team).to(ExternalService.https('other', { hosts: ['other.example.com'] }));
+      .addRule().allowFrom(team).allowTo(ExternalService.https('other', { hosts: ['other.example.com'] }));
     const error = synthError(app);
     expect(error).toMatch(/\[platform\/B\] istio.gatewayServiceName: gateway 'gw-b' and gateway 'gw-a' \(at platform\/A\) both use Service istio-system\/egress/);
     expect(error).toMatch(/\[platform\/B\] istio.gatewayLabels: the pods of gateway 'gw-b' and of gateway 'gw-a' \(at platform\/A\) can carry the same labels in namespace istio-system, so their Gateways and AuthorizationPolicies would apply to each other's pods: give each gateway labels of its own/);
@@ -102,9 +102,9 @@ describe('gateways and outputs', () => {
 
   test('gateway labels are compared across namespaces: a Gateway selects pods of every namespace', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { gatewayNamespace: 'egress-a', gatewayLabels: { istio: 'egressgateway' } } }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { gatewayNamespace: 'egress-a', gatewayLabels: { istio: 'egressgateway' } } }).addRule().allowFrom(team).allowTo(api);
     new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', istio: { gatewayNamespace: 'egress-b', gatewayLabels: { istio: 'egressgateway', team: 'b' } } })
-      .addRule().from(team).to(ExternalService.https('other', { hosts: ['other.example.com'] }));
+      .addRule().allowFrom(team).allowTo(ExternalService.https('other', { hosts: ['other.example.com'] }));
     const error = synthError(app);
     expect(error).toContain("[platform/B] istio.gatewayLabels: the pods of gateway 'gw-b' and of gateway 'gw-a' (at platform/A) can carry the same labels "
       + "in namespaces egress-b and egress-a: a Gateway's selector matches pods of every namespace (unless istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true), "
@@ -114,15 +114,15 @@ describe('gateways and outputs', () => {
 
     const distinct = setup();
     new EgressTrafficPolicy(distinct.chart, 'A', { gateway: 'gw-a', istio: { gatewayNamespace: 'egress-a', gatewayLabels: { istio: 'egressgateway', team: 'a' } } })
-      .addRule().from(team).to(api);
+      .addRule().allowFrom(team).allowTo(api);
     new EgressTrafficPolicy(distinct.chart, 'B', { gateway: 'gw-b', istio: { gatewayNamespace: 'egress-b', gatewayLabels: { istio: 'egressgateway', team: 'b' } } })
-      .addRule().from(team).to(ExternalService.https('other', { hosts: ['other.example.com'] }));
+      .addRule().allowFrom(team).allowTo(ExternalService.https('other', { hosts: ['other.example.com'] }));
     expect(synthObjects(distinct.app).filter((o) => o.kind === 'Gateway').map((o) => o.metadata.namespace)).toEqual(['egress-a', 'egress-b']);
   });
 
   test('ports allocated by ASM cannot be written into Istio objects', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portAllocation: GatewayPortAllocation.ASM }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portAllocation: GatewayPortAllocation.ASM }).addRule().allowFrom(team).allowTo(api);
     expect(synthError(app)).toMatch(/\[platform\/Egress\] portAllocation: the Istio output needs every gateway port, but ASM allocates the ports of gateway 'gw-a' at run time/);
   });
 
@@ -131,13 +131,13 @@ describe('gateways and outputs', () => {
     [EgressOutput.ISTIO, { istioGateway: true }, /istio.istioGateway: ASM's IstioGateway belongs to the ASM output, and this policy's output is ISTIO/],
   ])('with output %s, %j is refused', (output, istio, message) => {
     const { app, chart } = setup(istio, output);
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
     expect(synthError(app)).toMatch(message);
   });
 
   test('an IstioGateway cannot list ports that ASM allocates', () => {
     const { app, chart } = setup({ istioGateway: true }, EgressOutput.ASM);
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portAllocation: GatewayPortAllocation.ASM }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', portAllocation: GatewayPortAllocation.ASM }).addRule().allowFrom(team).allowTo(api);
     expect(synthError(app)).toMatch(/\[platform\/Egress\] istio.istioGateway: ASM allocates the ports of gateway 'gw-a' at run time, so they cannot be listed in its IstioGateway/);
   });
 
@@ -188,7 +188,7 @@ describe('gateways and outputs', () => {
 
   test('App options apply field by field under the policy\'s own', () => {
     const { app, chart } = setup({ gatewayNamespace: 'egress-gw', gatewayLabels: { istio: 'egress' } });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', istio: { gatewayLabels: { app: 'gw-a' } } }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', istio: { gatewayLabels: { app: 'gw-a' } } }).addRule().allowFrom(team).allowTo(api);
     const gateway = synthObjects(app).find((o) => o.kind === 'Gateway');
     expect(gateway.metadata.namespace).toBe('egress-gw');
     expect(gateway.spec.selector).toEqual({ app: 'gw-a' });
@@ -199,9 +199,9 @@ describe('workload selectors that Sidecars cannot enforce', () => {
   test('two selectors of a namespace that can select the same pod', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('one').from(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).to(api);
-    policy.addRule('two').from(EgressSource.namespace('shop', { workloadSelector: { tier: 'web' } })).to(api);
-    policy.addRule('three').from(EgressSource.namespace('shop', { workloadSelector: { app: 'checkout', tier: 'api' } })).to(api);
+    policy.addRule('one').allowFrom(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).allowTo(api);
+    policy.addRule('two').allowFrom(EgressSource.namespace('shop', { workloadSelector: { tier: 'web' } })).allowTo(api);
+    policy.addRule('three').allowFrom(EgressSource.namespace('shop', { workloadSelector: { app: 'checkout', tier: 'api' } })).allowTo(api);
     const error = synthError(app);
     expect(error).toMatch(
       /\[platform\/Egress\/two\] from\[0\].workloadSelector: workloadSelector \{tier: web\} and workloadSelector \{app: cart\} \(at platform\/Egress\/one\) can select the same pod of namespace 'shop'/);
@@ -213,7 +213,7 @@ describe('workload selectors that Sidecars cannot enforce', () => {
     const everywhere = EgressSource.allNamespaces({
       workloadSelector: { app: 'crawler' }, guardrailOverrides: [GuardrailOverride.allow(Guardrail.MESH_WIDE_SOURCE, 'test')],
     });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(everywhere).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(everywhere).allowTo(api);
     const error = synthError(app);
     expect(error).toMatch(/\[platform\/Egress\/r\] from\[0\].workloadSelector: a source of every namespace cannot have its workloadSelector enforced: Sidecars are per namespace/);
     expect(error).toMatch(/\[platform\/Egress\/r\] from\[0\].namespace: a NetworkPolicy belongs to one namespace, so a source of every namespace cannot have one \(istio.networkPolicy\)/);
@@ -225,7 +225,7 @@ describe('workload selectors that Sidecars cannot enforce', () => {
       + 'without one of its own, cutting the whole mesh off from everything it does not list: run the workloads in another namespace, '
       + 'identify them by serviceAccountName instead of a workloadSelector, or set istio.enforceWorkloadSelectors to false';
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(EgressSource.namespace('istio-system', { workloadSelector: { app: 'x' } })).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(EgressSource.namespace('istio-system', { workloadSelector: { app: 'x' } })).allowTo(api);
     const error = synthError(app);
     expect(error).toContain(`[platform/Egress/r] ${message}`);
     expect(error.split('\n').filter((l) => l.includes('['))).toHaveLength(1);
@@ -236,23 +236,23 @@ describe('workload selectors that Sidecars cannot enforce', () => {
       [EgressSource.namespace('istio-system', { workloadSelector: { app: 'x' } }), { enforceWorkloadSelectors: false }],
     ] as const) {
       const ok = setup(istio);
-      new EgressTrafficPolicy(ok.chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(source).to(api);
+      new EgressTrafficPolicy(ok.chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(source).allowTo(api);
       expect(synthObjects(ok.app).filter((o) => o.kind === 'Sidecar')).toEqual([]);
     }
   });
 
   test('the mesh root namespace is configurable; a value of any policy counts', () => {
     const { app, chart } = setup({ meshRootNamespace: 'mesh-root' });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').from(EgressSource.namespace('istio-system', { workloadSelector: { app: 'x' } })).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(EgressSource.namespace('istio-system', { workloadSelector: { app: 'x' } })).allowTo(api);
     expect(synthObjects(app).filter((o) => o.kind === 'Sidecar').map((o) => [o.metadata.namespace, o.spec.workloadSelector])).toEqual([
       ['istio-system', undefined],
       ['istio-system', { labels: { app: 'x' } }],
     ]);
 
     const other = setup({ meshRootNamespace: 'mesh-root' });
-    new EgressTrafficPolicy(other.chart, 'A', { gateway: 'gw-a' }).addRule('r').from(EgressSource.namespace('mesh-root', { workloadSelector: { app: 'x' } })).to(api);
+    new EgressTrafficPolicy(other.chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(EgressSource.namespace('mesh-root', { workloadSelector: { app: 'x' } })).allowTo(api);
     new EgressTrafficPolicy(other.chart, 'B', { gateway: 'gw-b', istio: { meshRootNamespace: 'istio-system' } }).addRule('r')
-      .from(EgressSource.namespace('istio-system', { workloadSelector: { app: 'y' } })).to(ExternalService.https('other', { hosts: ['other.example.com'] }));
+      .allowFrom(EgressSource.namespace('istio-system', { workloadSelector: { app: 'y' } })).allowTo(ExternalService.https('other', { hosts: ['other.example.com'] }));
     const error = synthError(other.app);
     expect(error).toContain("[platform/A/r] from[0].workloadSelector: namespace 'mesh-root' is the mesh's root namespace (istio.meshRootNamespace)");
     expect(error).toContain("[platform/B/r] from[0].workloadSelector: namespace 'istio-system' is the mesh's root namespace (istio.meshRootNamespace)");
@@ -260,7 +260,7 @@ describe('workload selectors that Sidecars cannot enforce', () => {
 
   test('Sidecar base hosts that show every egress host', () => {
     const { app, chart } = setup({ sidecarEgressHosts: ['./*', '*/*'] });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).allowTo(api);
     expect(synthError(app)).toMatch(
       /\[platform\/Egress\] istio.sidecarEgressHosts\[1\]: '\*\/\*' would let every workload of namespace 'shop' see the egress hosts in namespace 'istio-egress'/);
   });
@@ -268,8 +268,8 @@ describe('workload selectors that Sidecars cannot enforce', () => {
   test('a selector-only source next to a broader source of the same host in its namespace', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('cart').from(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).to(api);
-    policy.addRule('billing').from(EgressSource.namespace('shop', { serviceAccountName: 'billing' })).to(api);
+    policy.addRule('cart').allowFrom(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).allowTo(api);
+    policy.addRule('billing').allowFrom(EgressSource.namespace('shop', { serviceAccountName: 'billing' })).allowTo(api);
     expect(synthError(app)).toMatch(new RegExp(
       "\\[platform/Egress/cart\\] from\\[0\\]\\.workloadSelector: the gateway admits this source to 'api' by its namespace 'shop' alone, "
       + "but host api\\.example\\.com is also visible to the other pods of namespace 'shop' \\(through the source at platform/Egress/billing from\\[0\\]\\)"));
@@ -279,8 +279,8 @@ describe('workload selectors that Sidecars cannot enforce', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
     const sa = (name: string) => EgressSource.namespace('shop', { workloadSelector: { app: name }, serviceAccountName: 'shop' });
-    policy.addRule('cart').from(sa('cart')).to(api);
-    policy.addRule('search').from(sa('search')).to(ExternalService.http('api-http', { hosts: ['api.example.com'] }));
+    policy.addRule('cart').allowFrom(sa('cart')).allowTo(api);
+    policy.addRule('search').allowFrom(sa('search')).allowTo(ExternalService.http('api-http', { hosts: ['api.example.com'] }));
     expect(synthError(app)).toMatch(new RegExp(
       "\\[platform/Egress/cart\\] from\\[0\\]\\.workloadSelector: the gateway admits this source to 'api' by its service account 'shop' alone, "
       + 'but host api\\.example\\.com is also visible to the pods of workloadSelector \\{app: search\\} \\(through the source at platform/Egress/search from\\[0\\]\\), '
@@ -291,9 +291,9 @@ describe('workload selectors that Sidecars cannot enforce', () => {
     for (const [cartSa, searchSa, searchHost] of [['shop', 'shop', 'search.example.com'], ['cart', 'search', 'api.example.com']]) {
       const { app, chart } = setup();
       const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-      policy.addRule('cart').from(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' }, serviceAccountName: cartSa })).to(api);
-      policy.addRule('search').from(EgressSource.namespace('shop', { workloadSelector: { app: 'search' }, serviceAccountName: searchSa }))
-        .to(ExternalService.http('search', { hosts: [searchHost] }));
+      policy.addRule('cart').allowFrom(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' }, serviceAccountName: cartSa })).allowTo(api);
+      policy.addRule('search').allowFrom(EgressSource.namespace('shop', { workloadSelector: { app: 'search' }, serviceAccountName: searchSa }))
+        .allowTo(ExternalService.http('search', { hosts: [searchHost] }));
       expect(synthObjects(app).filter((o) => o.kind === 'Sidecar')).toHaveLength(3);
     }
   });
@@ -301,9 +301,9 @@ describe('workload selectors that Sidecars cannot enforce', () => {
   test('the same mix is fine when the whole namespace may use the service anyway', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('cart').from(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).to(api);
-    policy.addRule('billing').from(EgressSource.namespace('shop', { serviceAccountName: 'billing' })).to(api);
-    policy.addRule('all').from(EgressSource.namespace('shop')).to(api);
+    policy.addRule('cart').allowFrom(EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).allowTo(api);
+    policy.addRule('billing').allowFrom(EgressSource.namespace('shop', { serviceAccountName: 'billing' })).allowTo(api);
+    policy.addRule('all').allowFrom(EgressSource.namespace('shop')).allowTo(api);
     expect(synthObjects(app).filter((o) => o.kind === 'Sidecar')).toHaveLength(2);
   });
 });

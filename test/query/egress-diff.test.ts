@@ -19,7 +19,7 @@ function queryOf(rules: RuleSpec[]): EgressQuery {
   for (const rule of rules) {
     const gateway = rule.gateway ?? 'gw';
     if (!policies.has(gateway)) policies.set(gateway, new EgressTrafficPolicy(chart, gateway, { gateway }));
-    policies.get(gateway)!.addRule(rule.name).from(rule.source).to(rule.service);
+    policies.get(gateway)!.addRule(rule.name).allowFrom(rule.source).allowTo(rule.service);
   }
   return EgressQuery.fromApp(app);
 }

@@ -141,8 +141,8 @@ describe('matching', () => {
 
   test('a wildcard host matches every subdomain, not the domain itself', () => {
     const query = queryOf((chart) => new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw' }).addRule('r')
-      .from(EgressSource.namespace('team-a'))
-      .to(ExternalService.https('cdn', {
+      .allowFrom(EgressSource.namespace('team-a'))
+      .allowTo(ExternalService.https('cdn', {
         hosts: ['*.cdn.example.com'], guardrailOverrides: [GuardrailOverride.allow(Guardrail.WILDCARD_HOST, 'CDN')],
       })));
     expect(query.canReach(everyone, 'img.cdn.example.com', 443).allowed).toBe(true);
@@ -153,10 +153,10 @@ describe('matching', () => {
 
   test('a source of every namespace matches workloads of any namespace', () => {
     const query = queryOf((chart) => new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw' }).addRule('r')
-      .from(EgressSource.allNamespaces({
+      .allowFrom(EgressSource.allNamespaces({
         workloadSelector: { app: 'otel' }, guardrailOverrides: [GuardrailOverride.allow(Guardrail.MESH_WIDE_SOURCE, 'telemetry')],
       }))
-      .to(ExternalService.https('otlp', { hosts: ['otlp.example.com'] })));
+      .allowTo(ExternalService.https('otlp', { hosts: ['otlp.example.com'] })));
     expect(query.canReach({ namespace: 'anything', labels: { app: 'otel' } }, 'otlp.example.com', 443).allowed).toBe(true);
     expect(query.canReach({ namespace: 'anything', labels: { app: 'web' } }, 'otlp.example.com', 443).allowed).toBe(false);
   });
@@ -260,7 +260,7 @@ describe('answers come from the synthesised objects, not from the construct inpu
   test('a JSON patch on the emitted object shows in the answer', () => {
     const app = testApp();
     const policy = new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' });
-    policy.addRule('r').from(EgressSource.namespace('team-a')).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+    policy.addRule('r').allowFrom(EgressSource.namespace('team-a')).allowTo(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
     policy.apiObject!.addJsonPatch(JsonPatch.replace('/spec/egressRules/0/to/0/byEgressGateway/port', 10999));
     expect(EgressQuery.fromApp(app).canReach({ namespace: 'team-a' }, 'api.example.com', 443).gatewayPort).toBe(10999);
   });
@@ -268,7 +268,7 @@ describe('answers come from the synthesised objects, not from the construct inpu
   test('a policy that emits Istio objects only is read from the ASM object it stands for', () => {
     const app = testApp();
     new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output: EgressOutput.ISTIO })
-      .addRule('r').from(EgressSource.namespace('team-a')).to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+      .addRule('r').allowFrom(EgressSource.namespace('team-a')).allowTo(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
     expect(EgressQuery.fromApp(app).canReach({ namespace: 'team-a' }, 'api.example.com', 443))
       .toMatchObject({ allowed: true, gateway: 'gw', gatewayPort: 10443, rule: 'r', service: 'api' });
   });
@@ -279,8 +279,8 @@ describe('answers come from the synthesised objects, not from the construct inpu
       const app = testApp();
       new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', output, istio: { enforceWorkloadSelectors } })
         .addRule('r')
-        .from(EgressSource.namespace('team-a', { workloadSelector: { app: 'web' } }), EgressSource.namespace('team-a', { workloadSelector: { app: 'api' } }))
-        .to(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+        .allowFrom(EgressSource.namespace('team-a', { workloadSelector: { app: 'web' } }), EgressSource.namespace('team-a', { workloadSelector: { app: 'api' } }))
+        .allowTo(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
       return EgressQuery.fromApp(app);
     }
     const namespaceWide: EgressAccess = {
@@ -324,8 +324,8 @@ describe('answers come from the synthesised objects, not from the construct inpu
 
   test('an invalid App cannot be queried', () => {
     const app = testApp();
-    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').to(ExternalService.https('api', { hosts: ['api.example.com'] }));
-    expect(() => EgressQuery.fromApp(app)).toThrow('[c/Egress/r] from: the rule has no source: add one with from()');
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw' }).addRule('r').allowTo(ExternalService.https('api', { hosts: ['api.example.com'] }));
+    expect(() => EgressQuery.fromApp(app)).toThrow('[c/Egress/r] from: the rule has no source: add one with allowFrom()');
   });
 });
 

@@ -32,15 +32,15 @@ const named = (objects: any[], kind: string, name: string) => objects.find((o) =
 describe('output', () => {
   test('ASM by default: no Istio object', () => {
     const { app, chart } = setup(undefined, EgressOutput.ASM);
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
     expect(synthObjects(app).map((o) => o.kind)).toEqual(['ASMEgressTrafficPolicy']);
   });
 
   test('ISTIO replaces the ASM object; ASM_AND_ISTIO has both; a policy overrides the App', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule().from(team).to(api);
-    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', output: EgressOutput.ASM_AND_ISTIO }).addRule().from(team).to(web);
-    new EgressTrafficPolicy(chart, 'C', { gateway: 'gw-c', output: EgressOutput.ASM }).addRule().from(team).to(db);
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', output: EgressOutput.ASM_AND_ISTIO }).addRule().allowFrom(team).allowTo(web);
+    new EgressTrafficPolicy(chart, 'C', { gateway: 'gw-c', output: EgressOutput.ASM }).addRule().allowFrom(team).allowTo(db);
     const objects = synthObjects(app);
     expect(byKind(objects, 'ASMEgressTrafficPolicy').map((o) => o.spec.byEgressGateway.name)).toEqual(['gw-b', 'gw-c']);
     expect(byKind(objects, 'Gateway').map((o) => o.metadata.name).sort()).toEqual(['gw-a', 'gw-b']);
@@ -50,7 +50,7 @@ describe('output', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
     const teamChart = new Chart(app, 'team');
-    new EgressRule(teamChart, 'Api', { gateway: 'gw-a' }).from(team).to(api);
+    new EgressRule(teamChart, 'Api', { gateway: 'gw-a' }).allowFrom(team).allowTo(api);
     expect(Testing.synth(teamChart)).toEqual([]);
     const kinds = Testing.synth(chart).map((o) => o.kind);
     expect(new Set(kinds)).toEqual(new Set(['Gateway', 'DestinationRule', 'AuthorizationPolicy', 'ServiceEntry', 'VirtualService']));
@@ -61,7 +61,7 @@ describe('output', () => {
 describe('objects and where they go', () => {
   test('per host: a ServiceEntry and a VirtualService in the policy namespace, exported to the sources and the gateway only', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', namespace: 'egress' }).addRule().from(team, EgressSource.namespace('team-b')).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a', namespace: 'egress' }).addRule().allowFrom(team, EgressSource.namespace('team-b')).allowTo(api);
     const objects = synthObjects(app);
     const se = named(objects, 'ServiceEntry', 'gw-a.api.example.com');
     expect(se.metadata.namespace).toBe('egress');
@@ -80,7 +80,7 @@ describe('objects and where they go', () => {
 
   test('gateway settings: namespace, Service, labels and cluster domain reach every object that names the gateway', () => {
     const { app, chart } = setup({ gatewayNamespace: 'egress-gw', gatewayServiceName: 'istio-egressgateway', gatewayLabels: { istio: 'egressgateway' }, clusterDomain: 'corp.local' });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
     const objects = synthObjects(app);
     const host = 'istio-egressgateway.egress-gw.svc.corp.local';
     expect(named(objects, 'Gateway', 'gw-a').spec.selector).toEqual({ istio: 'egressgateway' });
@@ -93,8 +93,8 @@ describe('objects and where they go', () => {
 
   test('an IP-addressed TCP service gets a private name, its addresses and STATIC endpoints', () => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team)
-      .to(ExternalService.tcp('dns', { hosts: ['1.1.1.1', '2001:db8::53'], port: 853 }));
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team)
+      .allowTo(ExternalService.tcp('dns', { hosts: ['1.1.1.1', '2001:db8::53'], port: 853 }));
     const se = named(synthObjects(app), 'ServiceEntry', 'gw-a.dns');
     expect(se.spec).toMatchObject({
       hosts: ['dns.gw-a.egress.internal'],
@@ -107,8 +107,8 @@ describe('objects and where they go', () => {
   test('names are stable, at most 63 characters, and distinct for hosts that differ only at the end', () => {
     const { app, chart } = setup();
     const long = 'a-very-long-host-name-label-that-goes-on.and-on.example';
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'egressgateway-with-a-long-name' }).addRule().from(team)
-      .to(ExternalService.https('one', { hosts: [`${long}.com`] }), ExternalService.https('two', { hosts: [`${long}.org`] }));
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'egressgateway-with-a-long-name' }).addRule().allowFrom(team)
+      .allowTo(ExternalService.https('one', { hosts: [`${long}.com`] }), ExternalService.https('two', { hosts: [`${long}.org`] }));
     const names = byKind(synthObjects(app), 'ServiceEntry').map((o) => o.metadata.name);
     expect(names).toHaveLength(2);
     expect(new Set(names).size).toBe(2);
@@ -118,15 +118,15 @@ describe('objects and where they go', () => {
     }
     // The same App synthesised again gives the same names.
     const again = setup();
-    new EgressTrafficPolicy(again.chart, 'Egress', { gateway: 'egressgateway-with-a-long-name' }).addRule().from(team)
-      .to(ExternalService.https('one', { hosts: [`${long}.com`] }), ExternalService.https('two', { hosts: [`${long}.org`] }));
+    new EgressTrafficPolicy(again.chart, 'Egress', { gateway: 'egressgateway-with-a-long-name' }).addRule().allowFrom(team)
+      .allowTo(ExternalService.https('one', { hosts: [`${long}.com`] }), ExternalService.https('two', { hosts: [`${long}.org`] }));
     expect(byKind(synthObjects(again.app), 'ServiceEntry').map((o) => o.metadata.name)).toEqual(names);
   });
 
   test('v1 and v1beta1 carry the same objects; both validate against Istio\'s schemas', () => {
     const render = (apiVersion: IstioApiVersion) => {
       const { app, chart } = setup({ apiVersion });
-      new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(EgressSource.namespace('team-a', { workloadSelector: { app: 'x' } })).to(web, api, db);
+      new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(EgressSource.namespace('team-a', { workloadSelector: { app: 'x' } })).allowTo(web, api, db);
       return synthObjects(app);
     };
     const v1 = render(IstioApiVersion.V1);
@@ -143,8 +143,8 @@ describe('objects and where they go', () => {
 describe('TLS origination', () => {
   const upgraded = (serverVerification?: ServerVerification) => {
     const { app, chart } = setup();
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team)
-      .to(ExternalService.http('bank', { hosts: ['bank.example.com'], port: 8080, httpsUpgrade: { port: 8443, serverVerification } }));
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team)
+      .allowTo(ExternalService.http('bank', { hosts: ['bank.example.com'], port: 8080, httpsUpgrade: { port: 8443, serverVerification } }));
     const objects = synthObjects(app);
     return { objects, dr: named(objects, 'DestinationRule', 'gw-a.bank.example.com') };
   };
@@ -182,8 +182,8 @@ describe('TLS origination', () => {
   test('two definitions differing only in verification are different services', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('one').from(team).to(ExternalService.http('bank', { hosts: ['bank.example.com'], httpsUpgrade: {} }));
-    policy.addRule('two').from(team).to(ExternalService.http('bank', { hosts: ['bank.example.com'], httpsUpgrade: { serverVerification: ServerVerification.insecureSkipVerify() } }));
+    policy.addRule('one').allowFrom(team).allowTo(ExternalService.http('bank', { hosts: ['bank.example.com'], httpsUpgrade: {} }));
+    policy.addRule('two').allowFrom(team).allowTo(ExternalService.http('bank', { hosts: ['bank.example.com'], httpsUpgrade: { serverVerification: ServerVerification.insecureSkipVerify() } }));
     expect(() => synthObjects(app)).toThrow(/\[platform\/Egress\/two\] to\[0\].name: service name 'bank' is already used/);
   });
 });
@@ -192,8 +192,8 @@ describe('AuthorizationPolicy', () => {
   test('per egress rule, an ALLOW rule for its HTTP services (port and host) and one for the others (port only), with the same sources', () => {
     const { app, chart } = setup({ trustDomain: 'corp.example' });
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('a').from(team, EgressSource.namespace('shop', { serviceAccountName: 'checkout' })).to(web, api);
-    policy.addRule('b').from(EgressSource.namespace('ops')).to(db);
+    policy.addRule('a').allowFrom(team, EgressSource.namespace('shop', { serviceAccountName: 'checkout' })).allowTo(web, api);
+    policy.addRule('b').allowFrom(EgressSource.namespace('ops')).allowTo(db);
     const objects = synthObjects(app);
     const ports = (s: ExternalService) => [String(policy.gatewayPortOf(s))];
     expect(named(objects, 'AuthorizationPolicy', 'gw-a')).toEqual({
@@ -226,9 +226,9 @@ describe('AuthorizationPolicy', () => {
     const plain = ExternalService.http('plain', { hosts: ['plain.example.com'], port: 8080, gatewayPort: 10080, httpsUpgrade: { port: 8443 } });
     const secure = ExternalService.https('secure', { hosts: ['secure.example.com'], gatewayPort: 10443 });
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule('mixed').from(team).to(tls, plain, secure);
-    policy.addRule('http-only').from(EgressSource.namespace('ops')).to(plain);
-    policy.addRule('tls-only').from(EgressSource.namespace('ops')).to(tls);
+    policy.addRule('mixed').allowFrom(team).allowTo(tls, plain, secure);
+    policy.addRule('http-only').allowFrom(EgressSource.namespace('ops')).allowTo(plain);
+    policy.addRule('tls-only').allowFrom(EgressSource.namespace('ops')).allowTo(tls);
     const rules = named(synthObjects(app), 'AuthorizationPolicy', 'gw-a').spec.rules;
     expect(rules.map((r: any) => [r.from[0].source.namespaces, r.to.map((t: any) => t.operation)])).toEqual([
       [['team-a'], [{ ports: ['10080'], hosts: ['plain.example.com', 'plain.example.com:8080'] }]],
@@ -244,8 +244,8 @@ describe('AuthorizationPolicy', () => {
       serviceAccountName, guardrailOverrides: [GuardrailOverride.allow(Guardrail.MESH_WIDE_SOURCE, 'shared egress for every team')],
     });
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule().from(meshWide()).to(api);
-    policy.addRule().from(meshWide('crawler')).to(web);
+    policy.addRule().allowFrom(meshWide()).allowTo(api);
+    policy.addRule().allowFrom(meshWide('crawler')).allowTo(web);
     const objects = synthObjects(app);
     expect(named(objects, 'AuthorizationPolicy', 'gw-a').spec.rules.map((r: any) => r.from)).toEqual([
       [{ source: { namespaces: ['*'] } }],
@@ -257,7 +257,7 @@ describe('AuthorizationPolicy', () => {
 
   test('dry run is an annotation', () => {
     const { app, chart } = setup({ authorizationDryRun: true });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
     expect(named(synthObjects(app), 'AuthorizationPolicy', 'gw-a').metadata.annotations).toEqual({ 'istio.io/dry-run': 'true' });
   });
 
@@ -266,7 +266,7 @@ describe('AuthorizationPolicy', () => {
     const apps = new Chart(app, 'apps', { namespace: 'shop' });
     const sa = new kplus.ServiceAccount(apps, 'Sa', { metadata: { name: 'checkout' } });
     const deployment = new kplus.Deployment(apps, 'Checkout', { containers: [{ image: 'checkout:1' }], serviceAccount: sa });
-    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().from(EgressSource.fromWorkload(deployment)).to(api);
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(EgressSource.fromWorkload(deployment)).allowTo(api);
     const rule = named(synthObjects(app), 'AuthorizationPolicy', 'gw-a').spec.rules[0];
     expect(rule.from).toEqual([{ source: { principals: ['cluster.local/ns/shop/sa/checkout'] } }]);
   });
@@ -275,10 +275,10 @@ describe('AuthorizationPolicy', () => {
 describe('Sidecars for workload selectors', () => {
   test('none when no source has a workloadSelector, or when enforcement is off', () => {
     const plain = setup();
-    new EgressTrafficPolicy(plain.chart, 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(plain.chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
     expect(byKind(synthObjects(plain.app), 'Sidecar')).toEqual([]);
     const off = setup({ enforceWorkloadSelectors: false });
-    new EgressTrafficPolicy(off.chart, 'Egress', { gateway: 'gw-a' }).addRule().from(EgressSource.namespace('team-a', { workloadSelector: { app: 'x' } })).to(api);
+    new EgressTrafficPolicy(off.chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(EgressSource.namespace('team-a', { workloadSelector: { app: 'x' } })).allowTo(api);
     expect(byKind(synthObjects(off.app), 'Sidecar')).toEqual([]);
   });
 
@@ -287,8 +287,8 @@ describe('Sidecars for workload selectors', () => {
     const later = new Chart(app, 'z-platform');
     const first = new Chart(app, 'a-platform');
     const sleep = EgressSource.namespace('team-a', { workloadSelector: { app: 'sleep' } });
-    new EgressTrafficPolicy(later, 'Egress', { gateway: 'gw-b' }).addRule().from(sleep).to(api);
-    new EgressTrafficPolicy(first, 'Egress', { gateway: 'gw-a' }).addRule().from(sleep, team).to(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
+    new EgressTrafficPolicy(later, 'Egress', { gateway: 'gw-b' }).addRule().allowFrom(sleep).allowTo(api);
+    new EgressTrafficPolicy(first, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(sleep, team).allowTo(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
     const sidecars = byKind(Testing.synth(first), 'Sidecar');
     expect(byKind(Testing.synth(later), 'Sidecar')).toEqual([]);
     expect(sidecars).toEqual([
@@ -324,14 +324,14 @@ describe('Sidecars: their home chart', () => {
     const platform = new Chart(app, 'b-platform');
     const other = new Chart(app, 'a-other');
     const cart = EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } });
-    new EgressTrafficPolicy(platform, 'Egress', { gateway: 'gw-b' }).addRule().from(cart).to(api);
+    new EgressTrafficPolicy(platform, 'Egress', { gateway: 'gw-b' }).addRule().allowFrom(cart).allowTo(api);
     const otherPolicy = new EgressTrafficPolicy(other, 'Egress', { gateway: 'gw-a' });
-    otherPolicy.addRule().from(EgressSource.namespace('team-a')).to(web);
+    otherPolicy.addRule().allowFrom(EgressSource.namespace('team-a')).allowTo(web);
     const sidecarsOf = (chart: Chart) => byKind(Testing.synth(chart), 'Sidecar').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
     expect(sidecarsOf(platform)).toEqual(['shop/egress-sidecar', expect.stringMatching(/^shop\/egress-sidecar\.app-cart-/)]);
     expect(sidecarsOf(other)).toEqual([]);
 
-    otherPolicy.addRule().from(EgressSource.namespace('shop')).to(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
+    otherPolicy.addRule().allowFrom(EgressSource.namespace('shop')).allowTo(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
     expect(sidecarsOf(platform)).toEqual([]);
     expect(sidecarsOf(other)).toEqual(['shop/egress-sidecar', expect.stringMatching(/^shop\/egress-sidecar\.app-cart-/)]);
   });
@@ -341,7 +341,7 @@ describe('the gateway\'s ports', () => {
   function twoPorts(istio: IstioOptions, output: EgressOutput) {
     const { app, chart } = setup(istio, output);
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule().from(team).to(web, ExternalService.https('fixed', { hosts: ['fixed.example.com'], gatewayPort: 8443 }));
+    policy.addRule().allowFrom(team).allowTo(web, ExternalService.https('fixed', { hosts: ['fixed.example.com'], gatewayPort: 8443 }));
     return { app, policy };
   }
 
@@ -382,7 +382,7 @@ describe('NetworkPolicy', () => {
   test('per source selector: only the gateway pods, DNS and the control plane', () => {
     const { app, chart } = setup({ networkPolicy: true });
     new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule()
-      .from(team, EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).to(api);
+      .allowFrom(team, EgressSource.namespace('shop', { workloadSelector: { app: 'cart' } })).allowTo(api);
     const policies = byKind(synthObjects(app), 'NetworkPolicy');
     expect(policies.map((p) => [p.metadata.namespace, p.metadata.name])).toEqual([
       ['team-a', 'egress-via-gw-a'],
@@ -416,9 +416,9 @@ describe('NetworkPolicy', () => {
       networkPolicyDns: { namespace: 'dns', podLabels: { app: 'coredns' }, ipBlocks: ['169.254.20.10/32'] },
       networkPolicyControlPlane: { namespace: 'istio-system', podLabels: { app: 'istiod' } },
     });
-    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
     new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', istio: { networkPolicyControlPlane: { ipBlocks: ['192.168.0.10/32', 'fd00::10/128'] } } })
-      .addRule().from(team).to(web);
+      .addRule().allowFrom(team).allowTo(web);
     const policies = byKind(synthObjects(app), 'NetworkPolicy');
     expect(policies.map((p) => p.metadata.name)).toEqual(['egress-via-gw-a', 'egress-via-gw-b']);
     const dnsPorts = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
@@ -444,12 +444,12 @@ describe('synthesis', () => {
   test('is idempotent, and follows changes made between two syntheses', () => {
     const { app, chart } = setup();
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
-    policy.addRule().from(team).to(api);
+    policy.addRule().allowFrom(team).allowTo(api);
     const first = synthObjects(app);
     expect(synthObjects(app)).toEqual(first);
     expect(app.synthYaml()).toContain('kind: AuthorizationPolicy');
 
-    policy.addRule().from(team).to(web);
+    policy.addRule().allowFrom(team).allowTo(web);
     const second = synthObjects(app);
     expect(byKind(second, 'ServiceEntry').map((o) => o.metadata.name)).toEqual(['gw-a.api.example.com', 'gw-a.www.example.com']);
     expect(second.length).toBeGreaterThan(first.length);
@@ -462,7 +462,7 @@ describe('synthesis', () => {
     const dir = mkdtempSync(join(tmpdir(), 'istio-'));
     const app = new App({ outdir: dir });
     EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO });
-    new EgressTrafficPolicy(new Chart(app, 'egress'), 'Egress', { gateway: 'gw-a' }).addRule().from(team).to(api);
+    new EgressTrafficPolicy(new Chart(app, 'egress'), 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
     app.synth();
     const yaml = readFileSync(join(dir, 'egress.k8s.yaml'), 'utf8');
     expect(yaml).toMatch(/kind: Gateway/);

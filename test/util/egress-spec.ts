@@ -49,8 +49,9 @@ export function buildApp(policies: PolicySpec[], istio: IstioOptions = {}, app: 
     const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: p.gateway, istio: p.istio });
     for (const rule of p.rules) {
       policy.addRule()
-        .from(...rule.sources.map((s) => EgressSource.namespace(s.namespace, { workloadSelector: s.labels, serviceAccountName: s.serviceAccount })))
-        .to(...rule.services.map((s) => serviceOf(p.gateway, s)));
+        .allowFrom(...rule.sources.map((s) =>
+          EgressSource.namespace(s.namespace, { workloadSelector: s.labels, serviceAccountName: s.serviceAccount })))
+        .allowTo(...rule.services.map((s) => serviceOf(p.gateway, s)));
     }
   }
   return app;
