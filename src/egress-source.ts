@@ -2,9 +2,9 @@ import { IConstruct } from 'constructs';
 import { sourceGuardrailProblems } from './checks/guardrails';
 import { sourceValueProblems } from './checks/values';
 import { GuardrailOverride } from './guardrail-override';
-import { throwIfInvalid } from './model/error';
+import { inputError, throwIfInvalid } from './model/error';
 import type { ResolvedSource, SourceModel } from './model/model';
-import type { Problem } from './model/problem';
+import { problem, type Problem } from './model/problem';
 import { ALL_NAMESPACES, formatSelector } from './model/selector';
 import { readWorkload, WorkloadShape } from './model/workload';
 
@@ -100,7 +100,8 @@ export class EgressSource {
     const shape = workload as unknown as WorkloadShape;
     if (typeof shape?.toPodSelectorConfig !== 'function') {
       const what = workload?.node?.path !== undefined ? `'${workload.node.path}'` : String(workload);
-      throw new TypeError(`EgressSource.fromWorkload(): ${what} is not a cdk8s-plus workload or pod selector (it has no toPodSelectorConfig())`);
+      const message = `${what} is not a cdk8s-plus workload or pod selector (it has no toPodSelectorConfig())`;
+      throw inputError(`EgressSource.fromWorkload(): ${message}`, problem('INVALID_ARGUMENT', [], message));
     }
     return new EgressSource(() => ({ ...readWorkload(shape), overrides: options.guardrailOverrides }));
   }

@@ -1,4 +1,4 @@
-import { dirname, sep } from 'path';
+import { dirname, join, sep } from 'path';
 import { EgressProblem, ProblemSeverity } from '../egress-problem';
 import { Audience, fieldAndMessage, formatField, Problem, problemText } from './problem';
 
@@ -9,8 +9,12 @@ import { Audience, fieldAndMessage, formatField, Problem, problemText } from './
 
 const BRAND = Symbol.for('cdk8s-asm-egress.EgressError');
 
-/** The root of this package's own code (`src/` or `lib/`), whose frames a stack trace leaves out. */
-const OWN_CODE = `${dirname(__dirname)}${sep}`;
+/**
+ * This package's own code, whose frames a stack trace leaves out: `lib/`, and `src/` where source
+ * maps (ts-node, `--enable-source-maps`) name the TypeScript files.
+ */
+const PACKAGE = dirname(dirname(__dirname));
+const OWN_CODE = [join(PACKAGE, 'lib') + sep, join(PACKAGE, 'src') + sep];
 
 export class EgressError extends Error {
   public static is(x: unknown): x is EgressError {
@@ -42,7 +46,7 @@ function withoutOwnFrames(stack: string | undefined): string | undefined {
   const first = lines.findIndex((l) => /^\s+at /.test(l));
   if (first < 0) return stack;
   const frames = lines.slice(first);
-  const firstForeign = frames.findIndex((l) => !l.includes(OWN_CODE));
+  const firstForeign = frames.findIndex((l) => !OWN_CODE.some((own) => l.includes(own)));
   return firstForeign <= 0 ? stack : [...lines.slice(0, first), ...frames.slice(firstForeign)].join('\n');
 }
 
@@ -50,7 +54,9 @@ function withoutOwnFrames(stack: string | undefined): string | undefined {
 export function throwIfInvalid(what: string, problems: Problem[], audience: Audience = 'constructs'): void {
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length === 0) return;
-  throw new EgressError(`${what} is invalid:\n${errors.map((p) => `  ${fieldAndMessage(p, audience)}`).join('\n')}`, errors, audience);
+  const error = new EgressError(`${what} is invalid:\n${errors.map((p) => `  ${fieldAndMessage(p, audience)}`).join('\n')}`, errors, audience);
+  // Node shows this line above an uncaught error: let it point the reader to the right place.
+  throw error; // Invalid input: the message below says what and how to fix it; the first frame, where.
 }
 
 /** An error with a message of its own, for input that fails a check outside the usual lists. */
