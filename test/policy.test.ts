@@ -325,3 +325,39 @@ describe('EgressRegistry.errors', () => {
     expect(EgressRegistry.of(app).errors[1].message).toBe('the rule has no source: add one with allowFrom()');
   });
 });
+
+describe('errors in the order of their causes', () => {
+  test('a rule for a misspelt gateway: the cause alone, with the declared gateways and a suggestion', () => {
+    const app = testApp();
+    new EgressTrafficPolicy(new Chart(app, 'platform'), 'EgressA', { gateway: 'egressgateway-a' });
+    new EgressRule(new Chart(app, 'team'), 'Web', { gateway: 'egressgateway-b' })
+      .allowFrom(EgressSource.namespace('team')).allowTo(ExternalService.https('api', { hosts: ['api.example.com'] }));
+    expect(synthError(app).split('\n')).toEqual([
+      'Validation failed with the following errors:',
+      "  [team/Web] gateway: no EgressTrafficPolicy in the App declares gateway 'egressgateway-b' (the App declares 'egressgateway-a'): "
+        + "did you mean 'egressgateway-a'? Otherwise declare an EgressTrafficPolicy for 'egressgateway-b'",
+    ]);
+  });
+
+  test('without a likely cause, the policy without rules is reported too, after the cause', () => {
+    const app = testApp();
+    new EgressTrafficPolicy(new Chart(app, 'platform'), 'EgressA', { gateway: 'egressgateway-a' });
+    new EgressRule(new Chart(app, 'team'), 'Web', { gateway: 'payments-gw' })
+      .allowFrom(EgressSource.namespace('team')).allowTo(ExternalService.https('api', { hosts: ['api.example.com'] }));
+    expect(EgressRegistry.of(app).errors.map((e) => `${e.path} ${e.code}: ${e.message}`)).toEqual([
+      "team/Web UNKNOWN_GATEWAY: no EgressTrafficPolicy in the App declares gateway 'payments-gw' (the App declares 'egressgateway-a'): "
+        + "declare an EgressTrafficPolicy for 'payments-gw', or use a declared gateway",
+      "platform/EgressA POLICY_WITHOUT_RULES: gateway 'egressgateway-a' has no rules: add one with addRule() or an EgressRule for this gateway",
+    ]);
+  });
+
+  test('the declared gateways are listed up to five', () => {
+    const app = testApp();
+    const chart = new Chart(app, 'platform');
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) new EgressTrafficPolicy(chart, `E${n}`, { gateway: `gw-${n}` }).addRule().allowFrom(team).allowTo(web);
+    new EgressRule(chart, 'Lost', { gateway: 'elsewhere' }).allowFrom(team).allowTo(web);
+    expect(EgressRegistry.of(app).errors[0].message)
+      .toBe("no EgressTrafficPolicy in the App declares gateway 'elsewhere' (the App declares 'gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5', and 2 more): "
+        + "declare an EgressTrafficPolicy for 'elsewhere', or use a declared gateway");
+  });
+});

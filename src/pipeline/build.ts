@@ -31,10 +31,14 @@ export function buildModel(policies: PolicySettingsModel[], rules: RuleDeclarati
     const first = byGateway.get(settings.gateway);
     if (first) {
       duplicates.add(settings.subject);
-      const how = `add rules to that one, or declare them as EgressRule with gateway '${settings.gateway}' in any chart`;
       problems.push(problem('DUPLICATE_POLICY', ['spec', 'byEgressGateway', 'name'],
-        msg`gateway '${settings.gateway}' already has its policy at ${ref(first.settings.subject)}; ASM expects one policy per gateway`,
-        { subject: settings.subject, fix: { constructs: how, manifest: how } }));
+        msg`gateway '${settings.gateway}' already has its policy at ${ref(first.settings.subject)}; ASM expects one policy per gateway`, {
+          subject: settings.subject,
+          fix: {
+            constructs: `add rules to that one, or declare them as EgressRule with gateway '${settings.gateway}' in any chart`,
+            manifest: "move this policy's spec.egressRules into that one, and delete this one",
+          },
+        }));
       continue;
     }
     byGateway.set(settings.gateway, { settings, rules: [] });
@@ -45,10 +49,15 @@ export function buildModel(policies: PolicySettingsModel[], rules: RuleDeclarati
   const own = rules.filter((r) => r.declaredIn !== undefined && r.declaredIn === byGateway.get(r.gateway)?.settings.subject);
   const ownSet = new Set(own);
   const contributed = rules.filter((r) => !ownSet.has(r) && !(r.declaredIn !== undefined && duplicates.has(r.declaredIn))).sort(bySubject);
+  const declared = [...byGateway.keys()].sort();
+  /** Gateways that a rule for an undeclared gateway probably meant: their "no rules" is a knock-on. */
+  const meant = new Set<string>();
   for (const rule of [...own, ...contributed]) {
     const entry = byGateway.get(rule.gateway);
     if (!entry) {
-      problems.push(problem('UNKNOWN_GATEWAY', ['gateway'], `no EgressTrafficPolicy in the App declares gateway '${rule.gateway}'`, { subject: rule.subject }));
+      const nearest = nearestName(rule.gateway, declared);
+      if (nearest !== undefined) meant.add(nearest);
+      problems.push(unknownGateway(rule.subject, rule.gateway, declared, nearest));
       continue;
     }
     rule.sources.forEach(({ problems: sourceProblems }, i) => problems.push(...about(rule.subject, under(['from', i], sourceProblems))));
@@ -63,11 +72,57 @@ export function buildModel(policies: PolicySettingsModel[], rules: RuleDeclarati
   const models: PolicyModel[] = [...byGateway.values()]
     .map(({ settings, rules: policyRules }) => ({ ...settings, rules: policyRules }))
     .sort((a, b) => a.gateway.localeCompare(b.gateway));
-  problems.push(...checkPolicies(models));
+  // A policy left without rules because they name another gateway says nothing the rules' own
+  // errors do not: reported once that cause is fixed, if it still holds.
+  const knockOn = (p: Problem) => p.code === 'POLICY_WITHOUT_RULES' && models.some((m) => m.subject === p.subject && meant.has(m.gateway));
+  problems.push(...checkPolicies(models).filter((p) => !knockOn(p)));
   const allocation = allocatePorts(models, pinned);
   problems.push(...allocation.problems);
   problems.push(...checkIstio(models, allocation.ports));
-  return { policies: models, ...allocation, problems };
+  return { policies: models, ...allocation, problems: causesFirst(problems) };
+}
+
+/** Problems that explain others (a policy twice, a gateway nobody declares) before the rest, each group in its order. */
+function causesFirst(problems: Problem[]): Problem[] {
+  const cause = (p: Problem) => p.code === 'DUPLICATE_POLICY' || p.code === 'UNKNOWN_GATEWAY';
+  return [...problems.filter(cause), ...problems.filter((p) => !cause(p))];
+}
+
+/** A rule for a gateway that no policy declares, with the gateways that are declared. */
+function unknownGateway(subject: string, gateway: string, declared: string[], nearest: string | undefined): Problem {
+  const shown = declared.length > MAX_LISTED ? [...declared.slice(0, MAX_LISTED), `and ${declared.length - MAX_LISTED} more`] : declared;
+  const which = declared.length === 0 ? 'the App declares none' : `the App declares ${shown.map((g) => (g.startsWith('and ') ? g : `'${g}'`)).join(', ')}`;
+  const how = nearest !== undefined
+    ? `did you mean '${nearest}'? Otherwise declare an EgressTrafficPolicy for '${gateway}'`
+    : `declare an EgressTrafficPolicy for '${gateway}', or use a declared gateway`;
+  return problem('UNKNOWN_GATEWAY', ['gateway'], `no EgressTrafficPolicy in the App declares gateway '${gateway}' (${which})`,
+    { subject, fix: { constructs: how, manifest: how } });
+}
+
+/** Most gateways a message lists. */
+const MAX_LISTED = 5;
+
+/** The declared name closest to a misspelt one (Levenshtein distance, at most a third of its length), if any. */
+export function nearestName(name: string, names: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of names) {
+    const distance = editDistance(name, candidate);
+    const close = distance <= Math.max(1, Math.floor(name.length / 3));
+    if (close && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function bySubject(a: { subject: string }, b: { subject: string }): number {
