@@ -262,6 +262,7 @@ export class EgressTrafficPolicy extends Construct {
       namespace: this.namespace,
       apiVersion: this.apiVersion,
       asmVersion: this.asmVersion,
+      asmVersionFrom: props.asmVersion !== undefined ? 'policy' : app.asmVersion !== undefined ? 'app' : 'default',
       portAllocation: this.portAllocation,
       portRange: props.portRange ?? PortRange.DEFAULT,
       excludedPorts: [...(props.excludedPorts ?? [])],

@@ -53,7 +53,8 @@ describe('EgressTrafficPolicy.fromManifest', () => {
       { asmVersion: AsmVersion.of('1.22.6.28') });
     expect(synthError(other.app)).toBe([
       'Validation failed with the following errors:',
-      "  [platform/Adopted/egressRules[0]] to[0].port.protocol: 'pay' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28",
+      "  [platform/Adopted/egressRules[0]] to[0].port.protocol: 'pay' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28: "
+        + "raise this policy's asmVersion to 1.24.6.45 or later if the mesh runs it, or remove the service",
     ].join('\n'));
   });
 

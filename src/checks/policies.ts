@@ -3,7 +3,7 @@ import { AsmVersion } from '../asm-version';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
 import type { PolicyModel, ServiceModel } from '../model/model';
 import { sameService } from '../model/model';
-import { msg, Problem, problem, ref } from '../model/problem';
+import { Fix, msg, Problem, problem, ref } from '../model/problem';
 import { formatSelector } from '../model/selector';
 import { Protocol } from '../protocol';
 
@@ -38,7 +38,8 @@ function checkPolicy(policy: PolicyModel): Problem[] {
   const asm = policy.portAllocation === GatewayPortAllocation.ASM;
   if (asm && !policy.asmVersion.allocatesGatewayPorts) {
     at(policy.subject, 'ASM_VERSION_TOO_OLD', ['portAllocation'],
-      `ASM allocates gateway ports only from version ${AsmVersion.V1_24_6_45}; this policy targets ${policy.asmVersion}`);
+      `ASM allocates gateway ports only from version ${AsmVersion.V1_24_6_45}; this policy targets ${policy.asmVersion}`,
+      { fix: newerAsm(policy, 'use GatewayPortAllocation.LIBRARY', 'write every gateway port') });
   }
 
   const byName = new Map<string, { service: ServiceModel; subject: string }>();
@@ -61,7 +62,8 @@ function checkPolicy(policy: PolicyModel): Problem[] {
       if (twice < i) at(rule.subject, 'DUPLICATE_SERVICE', field, `'${service.name}' is already in this rule (to[${twice}]); list each service once`);
       if (service.protocol === Protocol.TCP && !policy.asmVersion.supportsTcp) {
         at(rule.subject, 'ASM_VERSION_TOO_OLD', [...field, 'port', 'protocol'],
-          `'${service.name}' is a TCP service; ASM supports TCP from version ${AsmVersion.V1_24_6_45}, this policy targets ${policy.asmVersion}`);
+          `'${service.name}' is a TCP service; ASM supports TCP from version ${AsmVersion.V1_24_6_45}, this policy targets ${policy.asmVersion}`,
+          { fix: newerAsm(policy, 'remove the service', 'remove the service') });
       }
       if (asm && service.gatewayPort !== undefined) {
         at(rule.subject, 'ASM_ALLOCATION_PORT_SET', [...field, 'byEgressGateway', 'port'],
@@ -77,6 +79,22 @@ function checkPolicy(policy: PolicyModel): Problem[] {
     });
   }
   return problems;
+}
+
+/**
+ * Target a newer ASM, where the version was chosen, or do without the feature: said to an author
+ * of constructs (the policy's prop or the App's settings) and of manifests (`--asm-version`).
+ */
+function newerAsm(policy: PolicyModel, otherwise: string, otherwiseInManifest: string): Fix {
+  const where = {
+    policy: "raise this policy's asmVersion",
+    app: "raise asmVersion in EgressRegistry.configure() (or set the policy's own asmVersion)",
+    default: 'set asmVersion',
+  }[policy.asmVersionFrom];
+  return {
+    constructs: `${where} to ${AsmVersion.V1_24_6_45} or later if the mesh runs it, or ${otherwise}`,
+    manifest: `target ASM ${AsmVersion.V1_24_6_45} or later (--asm-version) if the mesh runs it, or ${otherwiseInManifest}`,
+  };
 }
 
 /** The same host and port declared with different protocols anywhere in the App: Istio cannot serve both. */

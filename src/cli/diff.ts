@@ -1,6 +1,6 @@
 import { CliFailure, Command, EXIT_OK, EXIT_USAGE, usageError } from './command';
 import { readInputs } from './input';
-import { diagnosticOf, forEachPolicyObject } from './load';
+import { diagnosticOf, forEachPolicyObject, QUIET_OPTION } from './load';
 import { Diagnostic, plural, printDiagnostics } from './output';
 import { EgressAccess } from '../egress-access';
 import { EgressDiff } from '../egress-diff';
@@ -21,7 +21,7 @@ const NO_POLICY = 'no ASMEgressTrafficPolicy in the input (Istio-only output can
 export const diffCommand: Command = {
   name: 'diff',
   summary: 'Show which sources gain or lose which destinations between two versions',
-  synopsis: 'diff OLD.yaml NEW.yaml',
+  synopsis: 'diff [--quiet] OLD.yaml NEW.yaml',
   description: [
     'Compares the egress access that the ASMEgressTrafficPolicy objects of two files allow (objects',
     'of other kinds, such as Istio objects, are skipped with a warning) and prints one line per',
@@ -41,9 +41,9 @@ export const diffCommand: Command = {
   exitStatus: [
     'Exit status: 0 when no access changes; 1 when access changes; 2 usage error, unreadable file,',
     'YAML that does not parse, a file without an ASMEgressTrafficPolicy, or a policy that cannot be',
-    'read (FILE:LINE: field: message).',
+    'read (FILE:LINE:COLUMN: field: message).',
   ],
-  options: {},
+  options: { quiet: QUIET_OPTION },
   run(args, io) {
     if (args.positionals.length !== 2) {
       throw usageError(`expected two files, OLD and NEW (got ${plural(args.positionals.length, 'file')})`, 'diff');
@@ -59,12 +59,12 @@ export const diffCommand: Command = {
       sides[policy.document.fileIndex].push(...accesses);
       policyCounts[policy.document.fileIndex]++;
     });
-    printDiagnostics(diagnostics, io);
+    printDiagnostics(diagnostics, io, args.values.quiet === true);
     // A file without policies would read as "no access", and two of them as "no change": a CI job
     // would then pass a pull request that widens egress (as Istio-only output does). An error of
     // the file as a whole, at its first line, after the warnings about what it holds.
     const withoutPolicy: Diagnostic[] = inputs.files
-      .map((file, fileIndex) => ({ file, fileIndex, line: 1, message: NO_POLICY, severity: 'error' as const }))
+      .map((file, fileIndex) => ({ file, fileIndex, line: 1, column: 1, message: NO_POLICY, severity: 'error' as const }))
       .filter((d) => policyCounts[d.fileIndex] === 0);
     printDiagnostics(withoutPolicy, io);
     if (diagnostics.some((d) => d.severity === 'error')) throw new CliFailure(['asm-egress diff: the policies cannot be read']);

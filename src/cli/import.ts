@@ -1,8 +1,8 @@
 import { writeFileSync } from 'fs';
 import { generateTypeScript } from './codegen';
 import { CliFailure, Command, EXIT_INVALID, EXIT_OK } from './command';
-import { lineOf, readInputs } from './input';
-import { countOf, loadPolicies, parseAsmVersion } from './load';
+import { positionOf, readInputs } from './input';
+import { countOf, loadPolicies, parseAsmVersion, QUIET_OPTION } from './load';
 import { countText, plural, printDiagnostics } from './output';
 
 /**
@@ -12,13 +12,14 @@ import { countText, plural, printDiagnostics } from './output';
 export const importCommand: Command = {
   name: 'import',
   summary: 'Write TypeScript that builds the policies with cdk8s-asm-egress',
-  synopsis: 'import [-o OUT.ts] [--asm-version VERSION] FILE...',
+  synopsis: 'import [--quiet] [-o OUT.ts] [--asm-version VERSION] FILE...',
   description: [
     'Checks the policies like lint, then writes a cdk8s program (a Chart class and its App) that',
     'builds the same ASMEgressTrafficPolicy objects with the cdk8s-asm-egress constructs:',
     '`cdk8s synth` gives back the input policies. Writes to standard output unless -o is given.',
   ],
   options: {
+    'quiet': QUIET_OPTION,
     'output': { type: 'string', short: 'o', valueName: 'OUT.ts', description: 'write the program to this file' },
     'asm-version': { type: 'string', valueName: 'VERSION', description: 'ASM version the policies must work on, also written into the program (default: the newest documented)' },
   },
@@ -28,13 +29,13 @@ export const importCommand: Command = {
     const output = args.values.output as string | undefined;
     const inputs = readInputs(args.positionals, io, 'import');
     const loaded = loadPolicies(inputs, { settings: { asmVersion } });
-    printDiagnostics(loaded.diagnostics, io);
+    printDiagnostics(loaded.diagnostics, io, args.values.quiet === true);
     if (loaded.errorCount > 0) {
       io.stderr(`asm-egress import: ${countText(loaded.diagnostics)} in ${plural(inputs.files.length, 'file')}\n`);
       return EXIT_INVALID;
     }
     const code = generateTypeScript(
-      loaded.policies.map((p) => ({ parsed: p.adoption.spec, origin: `${p.document.file}:${lineOf(p.document, p.at)}` })),
+      loaded.policies.map((p) => ({ parsed: p.adoption.spec, origin: `${p.document.file}:${positionOf(p.document, p.at).line}` })),
       { files: inputs.files, asmVersion: asmVersionText },
     );
     if (output === undefined) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, YAMLError } from 'yaml';
 import { CliFailure, CliIo, usageError } from './command';
 import { Diagnostic } from './output';
 import type { FieldPath } from '../model/problem';
@@ -62,19 +62,24 @@ export function readInputs(paths: string[], io: CliIo, command: string): Inputs 
       if (document.errors.length > 0) {
         for (const error of document.errors) {
           const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-          failures.push(`${file}:${pos.line}:${pos.col}: ${firstLine(error.message)}`);
+          failures.push(`${file}:${pos.line}:${pos.col}: ${firstLine(error.message)}${yamlHint(error)}`);
         }
+        continue;
+      }
+      const unresolved = unresolvedAliases(document, lines);
+      if (unresolved.length > 0) {
+        failures.push(...unresolved.map((u) => `${file}:${u}`));
         continue;
       }
       for (const warning of document.warnings) {
         const pos = warning.linePos?.[0] ?? lines.linePos(warning.pos[0]);
-        warnings.push({ file, fileIndex, line: pos.line, message: firstLine(warning.message), severity: 'warning' });
+        warnings.push({ file, fileIndex, line: pos.line, column: pos.col, message: firstLine(warning.message), severity: 'warning' });
       }
       try {
         documents.push({ file, fileIndex, document, lines, value: document.toJS({ maxAliasCount: 1000 }) });
       } catch (e) {
-        const line = lines.linePos(document.range[0]).line;
-        failures.push(`${file}:${line}: cannot read the YAML document: ${firstLine((e as Error).message)}`);
+        const pos = lines.linePos(document.range[0]);
+        failures.push(`${file}:${pos.line}:${pos.col}: cannot read the YAML document: ${firstLine((e as Error).message)}`);
       }
     }
   });
@@ -82,8 +87,11 @@ export function readInputs(paths: string[], io: CliIo, command: string): Inputs 
   return { files, documents, warnings };
 }
 
-/** The line of `field` (`['spec', 'egressRules', 0, 'to', 1]`) in a document, or of its nearest ancestor. */
-export function lineOf(input: InputDocument, field: FieldPath): number {
+/**
+ * Where `field` (`['spec', 'egressRules', 0, 'to', 1]`) is in a document: its key's line and
+ * column (or the item's, in a list), or those of its nearest ancestor.
+ */
+export function positionOf(input: InputDocument, field: FieldPath): { line: number; column: number } {
   const doc = input.document;
   let node: unknown = doc.contents;
   let offset = startOf(node) ?? doc.range[0];
@@ -105,7 +113,38 @@ export function lineOf(input: InputDocument, field: FieldPath): number {
     if (at !== undefined) offset = at;
     node = next;
   }
-  return input.lines.linePos(offset).line;
+  const pos = input.lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}
+
+/** How to fix the YAML mistakes that people make most, by the parser's error code. */
+function yamlHint(error: YAMLError): string {
+  switch (error.code) {
+    case 'TAB_AS_INDENT': return ': indent with spaces, YAML does not allow tabs';
+    case 'DUPLICATE_KEY': return ': each key may appear once in a mapping; remove or rename the repeated one';
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return ": check the indentation, and that each '-' and ':' is followed by a space";
+    case 'BAD_INDENT': return ': check the indentation of this line against the lines above';
+    default: return '';
+  }
+}
+
+/**
+ * Aliases without an anchor, each as `LINE:COLUMN: message`. YAML reads a plain value that starts
+ * with `*` as an alias, so an unquoted wildcard host (`- *.example.com`) lands here.
+ */
+function unresolvedAliases(document: Document.Parsed, lines: LineCounter): string[] {
+  const found: string[] = [];
+  visit(document, {
+    Alias(_, alias) {
+      if (alias.resolve(document) !== undefined) return;
+      const pos = lines.linePos(alias.range?.[0] ?? document.range[0]);
+      found.push(`${pos.line}:${pos.col}: '*${alias.source}' is read as a YAML alias, and no anchor '&${alias.source}' is defined: `
+        + `quote a value that starts with '*', as in '*${alias.source}'`);
+    },
+  });
+  return found;
 }
 
 function startOf(node: unknown): number | undefined {

@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { CommandOption, usageError } from './command';
-import { InputDocument, Inputs, lineOf } from './input';
-import { Diagnostic } from './output';
+import { InputDocument, Inputs, positionOf } from './input';
+import { Diagnostic, plural } from './output';
 import { AsmVersion } from '../asm-version';
 import { EgressRegistry } from '../egress-registry';
 import { EgressSettings } from '../egress-settings';
@@ -43,31 +43,46 @@ export interface LoadedPolicy extends PolicyObject {
 
 /**
  * Every ASMEgressTrafficPolicy object of the input, in order (the items of a `List` too), given to
- * `visit`; every other document is skipped with a warning added to `diagnostics`, in the same order.
+ * `visit`. Other objects are skipped: one warning per file names their kinds and counts (a chart
+ * of Deployments and Istio objects is not worth one line each), at the first one skipped.
  * What every command takes from its input.
  */
 export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], visit: (policy: PolicyObject, value: unknown) => void): void {
+  const skipped = new Map<number, { where: Diagnostic; kinds: Map<string, number>; count: number }>();
+  const skip = (document: InputDocument, at: FieldPath, kind: string) => {
+    const entry = skipped.get(document.fileIndex) ?? {
+      where: { file: document.file, fileIndex: document.fileIndex, ...positionOf(document, at), message: '', severity: 'warning' },
+      kinds: new Map<string, number>(),
+      count: 0,
+    };
+    entry.kinds.set(kind, (entry.kinds.get(kind) ?? 0) + 1);
+    entry.count++;
+    skipped.set(document.fileIndex, entry);
+  };
   const walk = (document: InputDocument, value: unknown, at: FieldPath) => {
-    const where = { file: document.file, fileIndex: document.fileIndex, line: lineOf(document, at) };
     if (value === null || value === undefined) return;
     const object = value as Record<string, unknown>;
     if (typeof value !== 'object' || Array.isArray(value)) {
-      diagnostics.push({ ...where, message: 'skipped: not a Kubernetes object', severity: 'warning' });
+      skip(document, at, 'that is not a Kubernetes object');
     } else if (object.kind === 'List' && Array.isArray(object.items)) {
       object.items.forEach((item, k) => walk(document, item, [...at, 'items', k]));
     } else if (isPolicyManifest(object)) {
       visit({ document, at }, value);
     } else {
-      diagnostics.push({ ...where, message: `skipped ${describeObject(object)}: not an ASMEgressTrafficPolicy`, severity: 'warning' });
+      skip(document, at, typeof object.kind === 'string' ? object.kind : 'without kind');
     }
   };
   for (const document of inputs.documents) walk(document, document.value, []);
+  for (const { where, kinds, count } of skipped.values()) {
+    const list = [...kinds].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1)).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    diagnostics.push({ ...where, message: `skipped ${plural(count, 'object')} that ${count === 1 ? 'is' : 'are'} not ASMEgressTrafficPolicy: ${list}` });
+  }
 }
 
-/** Where a field of a policy object is: its file and line, and its path from the document's root. */
-export function locateField(policy: PolicyObject, field: FieldPath): { file: string; fileIndex: number; line: number; field: string } {
+/** Where a field of a policy object is: its file, line and column, and its path from the document's root. */
+export function locateField(policy: PolicyObject, field: FieldPath): Omit<Diagnostic, 'message' | 'severity'> & { field: string } {
   const full = [...policy.at, ...field];
-  return { file: policy.document.file, fileIndex: policy.document.fileIndex, line: lineOf(policy.document, full), field: formatField(full) };
+  return { file: policy.document.file, fileIndex: policy.document.fileIndex, ...positionOf(policy.document, full), field: formatField(full) };
 }
 
 /** A problem of a policy object as a diagnostic, its references located by `locate`. */
@@ -108,8 +123,8 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
   const locate = (subject: string) => {
     const policy = byPath.get(subject);
     if (!policy) return subject;
-    const { file, line } = locateField(policy, policy.adoption.parts.get(subject)!.rule?.field ?? []);
-    return `${file}:${line}`;
+    const { file, line, column } = locateField(policy, policy.adoption.parts.get(subject)!.rule?.field ?? []);
+    return `${file}:${line}:${column}`;
   };
 
   for (const p of EgressRegistry.of(app)._model().problems) {
@@ -122,25 +137,16 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     // Not a policy or rule built from the input (none today): reported at the policy it is in,
     // or at the first file, never dropped.
     const owner = policies.find((x) => x.adoption.policy && p.subject?.startsWith(`${x.adoption.policy.node.path}/`)) ?? policies[0];
-    const where = owner ? locateField(owner, []) : { file: inputs.files[0], fileIndex: 0, line: 1, field: '' };
+    const where = owner ? locateField(owner, []) : { file: inputs.files[0], fileIndex: 0, line: 1, column: 1, field: '' };
     const field = formatField(p.field);
     diagnostics.push({ ...where, field: field || undefined, message: `[${p.subject}] ${problemText(p, 'manifest', locate)}`, severity: p.severity });
   }
   if (policies.length === 0) {
     // Checking nothing is almost always a mistake (a misspelt kind, the wrong folder): a CI gate
     // must not pass on it.
-    diagnostics.push({ file: inputs.files[0], fileIndex: 0, line: 1, message: 'no ASMEgressTrafficPolicy in the input', severity: 'error' });
+    diagnostics.push({ file: inputs.files[0], fileIndex: 0, line: 1, column: 1, message: 'no ASMEgressTrafficPolicy in the input', severity: 'error' });
   }
   return { app, chart, policies, diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length };
-}
-
-/** `apps/v1 Deployment 'web'`. */
-function describeObject(object: Record<string, unknown>): string {
-  const metadata = object.metadata as Record<string, unknown> | undefined;
-  const name = typeof metadata?.name === 'string' ? ` '${metadata.name}'` : '';
-  if (typeof object.kind !== 'string') return `an object without kind${name}`;
-  const apiVersion = typeof object.apiVersion === 'string' ? `${object.apiVersion} ` : '';
-  return `${apiVersion}${object.kind}${name}`;
 }
 
 /** The number of rules and services (to[] entries) of the policies, for summaries. */
@@ -152,6 +158,11 @@ export function countOf(policies: LoadedPolicy[]): { rules: number; services: nu
 /** `--asm-version`, as lint and render take it. */
 export const ASM_VERSION_OPTION: CommandOption = {
   type: 'string', valueName: 'VERSION', description: 'ASM version the policies must work on (default: the newest documented, 1.24.6.45)',
+};
+
+/** `--quiet`: for CI logs, errors only. */
+export const QUIET_OPTION: CommandOption = {
+  type: 'boolean', short: 'q', description: 'print errors only, no warnings',
 };
 
 /** `--strict`: guardrails that only warn (plain HTTP without an HTTPS upgrade) fail instead. */

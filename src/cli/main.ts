@@ -109,7 +109,7 @@ function commandHelp(command: Command): string {
 const FILE_LINE = "FILE is a YAML file of one or more documents; '-' reads standard input.";
 const EXIT_STATUS = [
   'Exit status: 0 success; 1 the input breaks a rule (each problem on standard error as',
-  'FILE:LINE: field: message); 2 usage error, unreadable file or YAML that does not parse.',
+  'FILE:LINE:COLUMN: field: message); 2 usage error, unreadable file or YAML that does not parse.',
 ];
 const FOOTER = [FILE_LINE, ...EXIT_STATUS];
 

@@ -1,36 +1,40 @@
 import { readFileSync } from 'fs';
 import { CliIo } from './command';
 
-// Where the command line writes: the process's streams, and problems as it prints them: `FILE:LINE: path.to.field: message`, one per line,
-// in the order of the files and lines they concern.
+// Where the command line writes: the process's streams, and problems as it prints them:
+// `FILE:LINE:COLUMN: path.to.field: message`, one per line, in the order of the files and
+// positions they concern.
 
-/** A problem or warning at a line of an input file. */
+/** A problem or warning at a position of an input file. */
 export interface Diagnostic {
   readonly file: string;
   readonly fileIndex: number;
   readonly line: number;
+  /** From 1. */
+  readonly column: number;
   /** The field, e.g. `spec.egressRules[0].to[1].hosts[0]`; none for the document as a whole. */
   readonly field?: string;
   readonly message: string;
   readonly severity: 'error' | 'warning';
 }
 
-/** `FILE:LINE: field: message`, with `warning: ` before the message of a warning; always one line. */
+/** `FILE:LINE:COLUMN: field: message`, with `warning: ` before the message of a warning; always one line. */
 export function formatDiagnostic(d: Diagnostic): string {
   const field = d.field ? `${oneLine(d.field)}: ` : '';
-  return `${d.file}:${d.line}: ${field}${d.severity === 'warning' ? 'warning: ' : ''}${oneLine(d.message)}`;
+  return `${d.file}:${d.line}:${d.column}: ${field}${d.severity === 'warning' ? 'warning: ' : ''}${oneLine(d.message)}`;
 }
 
-/** Diagnostics in file and line order (stable for problems on the same line). */
+/** Diagnostics in file and position order (stable for problems at the same position). */
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.map((d, i) => ({ d, i }))
-    .sort((a, b) => a.d.fileIndex - b.d.fileIndex || a.d.line - b.d.line || a.i - b.i)
+    .sort((a, b) => a.d.fileIndex - b.d.fileIndex || a.d.line - b.d.line || a.d.column - b.d.column || a.i - b.i)
     .map(({ d }) => d);
 }
 
-/** Prints every diagnostic to standard error. */
-export function printDiagnostics(diagnostics: Diagnostic[], io: CliIo): void {
-  if (diagnostics.length > 0) io.stderr(sortDiagnostics(diagnostics).map(formatDiagnostic).join('\n') + '\n');
+/** Prints every diagnostic (only the errors, `quiet`) to standard error. */
+export function printDiagnostics(diagnostics: Diagnostic[], io: CliIo, quiet = false): void {
+  const shown = quiet ? diagnostics.filter((d) => d.severity === 'error') : diagnostics;
+  if (shown.length > 0) io.stderr(sortDiagnostics(shown).map(formatDiagnostic).join('\n') + '\n');
 }
 
 /** `2 errors, 1 warning`. */
@@ -45,9 +49,14 @@ export function plural(count: number, noun: string, nouns = `${noun}s`): string 
   return `${count} ${count === 1 ? noun : nouns}`;
 }
 
-/** Newlines in user input must not split a problem over lines. */
+/**
+ * Line breaks in user input (newlines, and the Unicode line and paragraph separators that tools
+ * also break at) and other control characters must not split a problem over lines.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, '\\n');
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r?\n/g, '\\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The process's own streams. */

@@ -5,7 +5,7 @@ import { GatewayPortAllocation } from '../gateway-port-allocation';
 import { IstioApiVersion } from '../istio-api-version';
 import { Command, EXIT_INVALID, EXIT_OK, usageError } from './command';
 import { readInputs } from './input';
-import { ASM_VERSION_OPTION, loadPolicies, parseAsmVersion, STRICT_OPTION } from './load';
+import { ASM_VERSION_OPTION, loadPolicies, parseAsmVersion, STRICT_OPTION, QUIET_OPTION } from './load';
 import { countText, plural, printDiagnostics } from './output';
 
 const ISTIO_APIS = new Map([['v1', IstioApiVersion.V1], ['v1beta1', IstioApiVersion.V1BETA1]]);
@@ -17,7 +17,7 @@ const ISTIO_APIS = new Map([['v1', IstioApiVersion.V1], ['v1beta1', IstioApiVers
 export const renderCommand: Command = {
   name: 'render',
   summary: 'Write the policies with every gateway port allocated (and the Istio objects)',
-  synopsis: 'render [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...',
+  synopsis: 'render [--quiet] [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...',
   description: [
     'Checks the policies like lint, then writes one multi-document YAML stream to standard output:',
     "every ASMEgressTrafficPolicy with all gateway ports filled in by the library's allocator",
@@ -25,6 +25,7 @@ export const renderCommand: Command = {
     'implement them. Writes nothing to standard output when the input breaks a rule.',
   ],
   options: {
+    'quiet': QUIET_OPTION,
     'istio': { type: 'boolean', description: 'also write the Istio objects of each policy' },
     'istio-api': { type: 'string', valueName: 'v1|v1beta1', description: 'API version of the Istio objects (default: v1); needs --istio' },
     'asm-version': ASM_VERSION_OPTION,
@@ -45,7 +46,7 @@ export const renderCommand: Command = {
 
     const inputs = readInputs(args.positionals, io, 'render');
     const loaded = loadPolicies(inputs, { settings, portAllocation: GatewayPortAllocation.LIBRARY });
-    printDiagnostics(loaded.diagnostics, io);
+    printDiagnostics(loaded.diagnostics, io, args.values.quiet === true);
     if (loaded.errorCount > 0) {
       io.stderr(`asm-egress render: ${countText(loaded.diagnostics)} in ${plural(inputs.files.length, 'file')}\n`);
       return EXIT_INVALID;

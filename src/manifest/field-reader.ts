@@ -33,8 +33,8 @@ export class FieldReader {
   public mapping(value: unknown, field: FieldPath, known: string[],
     unknown?: (key: string) => { message: string; code: ManifestCode }): Record<string, unknown> | undefined {
     if (!isMapping(value)) {
-      this.error(field, field.length === 0 ? `the document must be a mapping, not ${describe(value)}` : `must be a mapping, not ${describe(value)}`,
-        'MANIFEST_WRONG_TYPE');
+      const text = field.length === 0 ? `the document must be a mapping, not ${describe(value)}` : `must be a mapping, not ${describe(value)}`;
+      this.error(field, text + slipHint(value, 'a mapping'), 'MANIFEST_WRONG_TYPE');
       return undefined;
     }
     for (const key of Object.keys(value)) {
@@ -104,11 +104,26 @@ export class FieldReader {
     }
     const value = obj[key];
     if (!test(value)) {
-      this.error(field, `must be ${what}, not ${describe(value)}`, 'MANIFEST_WRONG_TYPE');
+      this.error(field, `must be ${what}, not ${describe(value)}${slipHint(value, what)}`, 'MANIFEST_WRONG_TYPE');
       return undefined;
     }
     return value;
   }
+}
+
+/**
+ * How a value of the wrong type most likely came about in YAML: a `-` or `:` without the space
+ * after it (so the line is read as one string), or a `-` that makes a list of a mapping.
+ */
+function slipHint(value: unknown, expected: string): string {
+  if (typeof value === 'string' && expected === 'a list' && /^-\S/.test(value)) {
+    return ": a '-' needs a space after it to start a list item";
+  }
+  if (typeof value === 'string' && expected === 'a mapping' && /^[^\s:]+:\S/.test(value)) {
+    return ": a ':' needs a space after it to separate a key from its value";
+  }
+  if (Array.isArray(value) && expected === 'a mapping') return ": remove the '-' in front of it (a '-' starts a list item)";
+  return '';
 }
 
 export function isMapping(value: unknown): value is Record<string, unknown> {

@@ -67,6 +67,8 @@ export interface PolicySettingsModel {
   readonly namespace: string;
   readonly apiVersion: AsmApiVersion;
   readonly asmVersion: AsmVersion;
+  /** Who chose the ASM version: the policy's prop, the App's settings, or the default. */
+  readonly asmVersionFrom: 'policy' | 'app' | 'default';
   readonly portAllocation: GatewayPortAllocation;
   readonly portRange: PortRange;
   readonly excludedPorts: number[];

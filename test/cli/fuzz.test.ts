@@ -11,8 +11,8 @@ import { CliRun, lines, removeCompiledPackage, runCli, spawnCli } from './util/r
 const COMMANDS = ['lint', 'render', 'import'];
 
 /** A problem or warning at a line of standard input: `<stdin>:LINE: [field: ][warning: ]message`. */
-const DIAGNOSTIC = /^<stdin>:\d+: (?:[^\s]+: )?(?:warning: )?\S.*$/;
-const WARNING = /^<stdin>:\d+: (?:[^\s]+: )?warning: \S.*$/;
+const DIAGNOSTIC = /^<stdin>:\d+:\d+: (?:[^\s]+: )?(?:warning: )?\S.*$/;
+const WARNING = /^<stdin>:\d+:\d+: (?:[^\s]+: )?warning: \S.*$/;
 
 /** What every run must look like, by exit status. */
 function expectWellBehaved(command: string, run: CliRun): void {
@@ -50,7 +50,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 function expectDiffWellBehaved(files: string[], run: CliRun): void {
   expect(run.stderr).not.toMatch(/internal error|^\s+at /m);
-  const at = `^(?:${files.map(escape).join('|')}):\\d+`;
+  const at = `^(?:${files.map(escape).join('|')}):\\d+:\\d+`;
   const diagnostic = new RegExp(`${at}: (?:[^\\s]+: )?(?:warning: )?\\S.*$`);
   const warning = new RegExp(`${at}: (?:[^\\s]+: )?warning: \\S.*$`);
   const err = lines(run.stderr);
@@ -75,7 +75,7 @@ function expectDiffWellBehaved(files: string[], run: CliRun): void {
         expect(err.slice(0, -1).filter((l) => !warning.test(l)).length).toBeGreaterThan(0);
       } else {
         // YAML that does not parse: FILE:LINE:COLUMN: message.
-        expect(err.filter((l) => !new RegExp(`${at}(:\\d+)?: \\S`).test(l))).toEqual([]);
+        expect(err.filter((l) => !new RegExp(`${at}: \\S`).test(l))).toEqual([]);
       }
       break;
     default:

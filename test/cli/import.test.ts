@@ -120,7 +120,7 @@ app.synth();
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toEqual([
-      'test/cli/fixtures/partial-ports.yaml:23: spec.egressRules[0].to[1].byEgressGateway.port: missing, while other services of this policy set theirs (spec.egressRules[0].to[0].byEgressGateway.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all',
+      'test/cli/fixtures/partial-ports.yaml:23:7: spec.egressRules[0].to[1].byEgressGateway.port: missing, while other services of this policy set theirs (spec.egressRules[0].to[0].byEgressGateway.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all',
       'asm-egress import: 1 error, 0 warnings in 1 file',
     ]);
     expect(() => readFileSync(out)).toThrow(/ENOENT/);

@@ -12,8 +12,8 @@ describe('asm-egress lint', () => {
     // rules stay out of the App, so they add no errors of their own.
     expect(run.status).toBe(1);
     expect(lines(run.stderr)).toEqual([
-      `test/fixtures/example-1.yaml:23: spec.egressRules[0].to[0].port.protocol: warning: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
-      "test/fixtures/example-2.yaml:9: spec.byEgressGateway.name: gateway 'egressgateway-a' already has its policy at test/fixtures/example-1.yaml:2; ASM expects one policy per gateway: add rules to that one, or declare them as EgressRule with gateway 'egressgateway-a' in any chart",
+      `test/fixtures/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: warning: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
+      "test/fixtures/example-2.yaml:9:5: spec.byEgressGateway.name: gateway 'egressgateway-a' already has its policy at test/fixtures/example-1.yaml:2:1; ASM expects one policy per gateway: move this policy's spec.egressRules into that one, and delete this one",
       'asm-egress lint: 1 error, 1 warning in 2 files',
     ]);
 
@@ -30,7 +30,7 @@ describe('asm-egress lint', () => {
       expect(run.status).toBe(1);
       expect(run.stdout).toBe('');
       expect(lines(run.stderr)).toEqual([
-        `test/fixtures/example-1.yaml:23: spec.egressRules[0].to[0].port.protocol: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
+        `test/fixtures/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
         `asm-egress ${command}: 1 error, 0 warnings in 1 file`,
       ]);
     }
@@ -44,8 +44,8 @@ describe('asm-egress lint', () => {
       expect(run.status).toBe(1);
       expect(run.stdout).toBe('');
       expect(lines(run.stderr)).toEqual([
-        "<stdin>:1: warning: skipped apps/v1 Deployment 'web': not an ASMEgressTrafficPolicy",
-        '<stdin>:1: no ASMEgressTrafficPolicy in the input',
+        '<stdin>:1:1: warning: skipped 1 object that is not ASMEgressTrafficPolicy: 1 Deployment',
+        '<stdin>:1:1: no ASMEgressTrafficPolicy in the input',
         `asm-egress ${command}: 1 error, 1 warning in 1 file`,
       ]);
     }
@@ -56,7 +56,7 @@ describe('asm-egress lint', () => {
     expect(run.status).toBe(0);
     expect(lines(run.stdout)).toEqual(['asm-egress lint: OK: 2 policies, 2 rules, 4 services in 1 file (1 warning)']);
     expect(lines(run.stderr)).toEqual([
-      "test/cli/fixtures/valid.yaml:40: warning: skipped apps/v1 Deployment 'checkout': not an ASMEgressTrafficPolicy",
+      'test/cli/fixtures/valid.yaml:40:1: warning: skipped 1 object that is not ASMEgressTrafficPolicy: 1 Deployment',
     ]);
   });
 
@@ -66,20 +66,20 @@ describe('asm-egress lint', () => {
     expect(run.stdout).toBe('');
     const f = 'test/cli/fixtures/shape-errors.yaml';
     expect(lines(run.stderr)).toEqual([
-      `${f}:7: metadata.generation: warning: set by the API server; dropped`,
-      `${f}:16: spec.egressRules[0].from[0].workloadSelector.version: must be a string, not a number (1): quote the value`,
-      `${f}:17: spec.egressRules[0].from[1].namespace: 'Team_B' is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`,
-      `${f}:25: spec.egressRules[0].to[0].port.protocol: GRPC is a protocol of the CRD that cdk8s-asm-egress does not support (supported: HTTP, HTTPS, TLS, TCP)`,
-      `${f}:28: spec.egressRules[0].to[1].hosts: missing (required)`,
-      `${f}:29: spec.egressRules[0].to[1].hostz: unknown field (expected one of: name, hosts, port, byEgressGateway, httpsUpgrade)`,
-      `${f}:33: spec.egressRules[0].to[1].port.number: must be an integer, not a string ("80")`,
-      `${f}:39: spec.egressRules[0].to[2].hosts[0]: 'API.example.com' must be lower case`,
-      `${f}:44: spec.egressRules[0].to[2].port.targetPort: not supported by cdk8s-asm-egress: the gateway reaches the service on port.number`,
-      `${f}:46: spec.egressRules[0].to[2].byEgressGateway.port: 70000 is not a port number (an integer from 1 to 65535)`,
-      `${f}:48: spec.egressRules[0].to[2].httpsUpgrade.enabled: only HTTP services can be upgraded to HTTPS; this one is HTTPS`,
-      `${f}:56: spec.egressRules[0].to[3].port.protocol: warning: 'plain' sends plain HTTP to plain.example.com, unencrypted outside the mesh: ${plainHttp('plain')}`,
-      `${f}:60: spec.egressRules[0].to[3].httpsUpgrade.enabled: warning: false: the gateway does not upgrade this service, as if httpsUpgrade were left out; dropped`,
-      `${f}:62: spec.egressRules[1].from: must not be empty (at least one item is required)`,
+      `${f}:7:3: metadata.generation: warning: set by the API server; dropped`,
+      `${f}:16:9: spec.egressRules[0].from[0].workloadSelector.version: must be a string, not a number (1): quote the value`,
+      `${f}:17:7: spec.egressRules[0].from[1].namespace: 'Team_B' is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`,
+      `${f}:25:9: spec.egressRules[0].to[0].port.protocol: GRPC is a protocol of the CRD that cdk8s-asm-egress does not support (supported: HTTP, HTTPS, TLS, TCP)`,
+      `${f}:28:7: spec.egressRules[0].to[1].hosts: missing (required)`,
+      `${f}:29:7: spec.egressRules[0].to[1].hostz: unknown field (expected one of: name, hosts, port, byEgressGateway, httpsUpgrade)`,
+      `${f}:33:9: spec.egressRules[0].to[1].port.number: must be an integer, not a string ("80")`,
+      `${f}:39:9: spec.egressRules[0].to[2].hosts[0]: 'API.example.com' must be lower case`,
+      `${f}:44:9: spec.egressRules[0].to[2].port.targetPort: not supported by cdk8s-asm-egress: the gateway reaches the service on port.number`,
+      `${f}:46:9: spec.egressRules[0].to[2].byEgressGateway.port: 70000 is not a port number (an integer from 1 to 65535)`,
+      `${f}:48:9: spec.egressRules[0].to[2].httpsUpgrade.enabled: only HTTP services can be upgraded to HTTPS; this one is HTTPS`,
+      `${f}:56:9: spec.egressRules[0].to[3].port.protocol: warning: 'plain' sends plain HTTP to plain.example.com, unencrypted outside the mesh: ${plainHttp('plain')}`,
+      `${f}:60:9: spec.egressRules[0].to[3].httpsUpgrade.enabled: warning: false: the gateway does not upgrade this service, as if httpsUpgrade were left out; dropped`,
+      `${f}:62:5: spec.egressRules[1].from: must not be empty (at least one item is required)`,
       'asm-egress lint: 11 errors, 3 warnings in 1 file',
     ]);
   });
@@ -90,9 +90,9 @@ describe('asm-egress lint', () => {
     const a = 'test/cli/fixtures/conflicts-a.yaml';
     const b = 'test/cli/fixtures/conflicts-b.yaml';
     expect(lines(run.stderr)).toEqual([
-      `${a}:17: spec.egressRules[0].to[0].hosts[0]: warehouse.example.com:443 is declared as HTTPS by 'warehouse' but as TLS by 'warehouse-tls' (at ${b}:11); one host and port can have only one protocol`,
-      `${a}:23: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by "${a}:11 to[1] 'archive'" for archive.example.com:443 (TLS) and by "${a}:11 to[0] 'warehouse'" for warehouse.example.com:443 (TLS), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
-      `${b}:31: spec.byEgressGateway.name: gateway 'gw-shared' already has its policy at ${a}:2; ASM expects one policy per gateway: add rules to that one, or declare them as EgressRule with gateway 'gw-shared' in any chart`,
+      `${a}:17:9: spec.egressRules[0].to[0].hosts[0]: warehouse.example.com:443 is declared as HTTPS by 'warehouse' but as TLS by 'warehouse-tls' (at ${b}:11:5); one host and port can have only one protocol`,
+      `${a}:23:9: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by "${a}:11:5 to[1] 'archive'" for archive.example.com:443 (TLS) and by "${a}:11:5 to[0] 'warehouse'" for warehouse.example.com:443 (TLS), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
+      `${b}:31:5: spec.byEgressGateway.name: gateway 'gw-shared' already has its policy at ${a}:2:1; ASM expects one policy per gateway: move this policy's spec.egressRules into that one, and delete this one`,
       'asm-egress lint: 3 errors, 0 warnings in 2 files',
     ]);
   });
@@ -101,7 +101,7 @@ describe('asm-egress lint', () => {
     const partial = runCli(['lint', cliFixture('partial-ports.yaml')]);
     expect(partial.status).toBe(1);
     expect(lines(partial.stderr)).toEqual([
-      'test/cli/fixtures/partial-ports.yaml:23: spec.egressRules[0].to[1].byEgressGateway.port: missing, while other services of this policy set theirs (spec.egressRules[0].to[0].byEgressGateway.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all',
+      'test/cli/fixtures/partial-ports.yaml:23:7: spec.egressRules[0].to[1].byEgressGateway.port: missing, while other services of this policy set theirs (spec.egressRules[0].to[0].byEgressGateway.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all',
       'asm-egress lint: 1 error, 0 warnings in 1 file',
     ]);
 
@@ -110,15 +110,17 @@ describe('asm-egress lint', () => {
     expect(old.status).toBe(1);
     const f = 'test/fixtures/example-3.yaml';
     const missing = 'missing: ASM 1.22.6.28 does not allocate gateway ports (it does from 1.24.6.45, when every service leaves its port empty)';
+    // The remedy in YAML terms: where the version comes from on the command line.
+    const olderAsm = 'target ASM 1.24.6.45 or later (--asm-version) if the mesh runs it, or remove the service';
     expect(lines(old.stderr)).toEqual([
-      `${f}:16: spec.egressRules[0].to[0].byEgressGateway.port: ${missing}`,
-      `${f}:22: spec.egressRules[0].to[0].port.protocol: warning: 'aliyun-com-http' sends plain HTTP to aliyun.com, unencrypted outside the mesh: ${plainHttp('aliyun-com-http')}`,
-      `${f}:23: spec.egressRules[0].to[1].byEgressGateway.port: ${missing}`,
-      `${f}:30: spec.egressRules[0].to[2].byEgressGateway.port: ${missing}`,
-      `${f}:40: spec.egressRules[0].to[3].byEgressGateway.port: ${missing}`,
-      `${f}:45: spec.egressRules[0].to[3].port.protocol: 'tcp-svc1' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28`,
-      `${f}:47: spec.egressRules[0].to[4].byEgressGateway.port: ${missing}`,
-      `${f}:52: spec.egressRules[0].to[4].port.protocol: 'tcp-svc2' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28`,
+      `${f}:16:7: spec.egressRules[0].to[0].byEgressGateway.port: ${missing}`,
+      `${f}:22:9: spec.egressRules[0].to[0].port.protocol: warning: 'aliyun-com-http' sends plain HTTP to aliyun.com, unencrypted outside the mesh: ${plainHttp('aliyun-com-http')}`,
+      `${f}:23:7: spec.egressRules[0].to[1].byEgressGateway.port: ${missing}`,
+      `${f}:30:7: spec.egressRules[0].to[2].byEgressGateway.port: ${missing}`,
+      `${f}:40:7: spec.egressRules[0].to[3].byEgressGateway.port: ${missing}`,
+      `${f}:45:9: spec.egressRules[0].to[3].port.protocol: 'tcp-svc1' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28: ${olderAsm}`,
+      `${f}:47:7: spec.egressRules[0].to[4].byEgressGateway.port: ${missing}`,
+      `${f}:52:9: spec.egressRules[0].to[4].port.protocol: 'tcp-svc2' is a TCP service; ASM supports TCP from version 1.24.6.45, this policy targets 1.22.6.28: ${olderAsm}`,
       'asm-egress lint: 7 errors, 1 warning in 1 file',
     ]);
   });
@@ -147,10 +149,9 @@ describe('asm-egress lint', () => {
     const run = runCli(['lint', '-'], yaml);
     expect(run.status).toBe(1);
     expect(lines(run.stderr)).toEqual([
-      "<stdin>:4: warning: skipped v1 ConfigMap 'settings': not an ASMEgressTrafficPolicy",
-      "<stdin>:14: items[1].spec.egressRules[0].to[0].hosts[0]: 'Api.example.com' must be lower case",
-      '<stdin>:16: warning: skipped: not a Kubernetes object',
-      'asm-egress lint: 1 error, 2 warnings in 1 file',
+      '<stdin>:4:3: warning: skipped 2 objects that are not ASMEgressTrafficPolicy: 1 ConfigMap, 1 that is not a Kubernetes object',
+      "<stdin>:14:32: items[1].spec.egressRules[0].to[0].hosts[0]: 'Api.example.com' must be lower case",
+      'asm-egress lint: 1 error, 1 warning in 1 file',
     ]);
   });
 
@@ -173,15 +174,74 @@ describe('asm-egress lint', () => {
     const run = runCli(['lint', '-'], yaml);
     expect(run.status).toBe(1);
     expect(lines(run.stderr)).toEqual([
-      "<stdin>:1: apiVersion: 'constructor' is not an API version of ASMEgressTrafficPolicy: use istio.alibabacloud.com/v1beta1 or istio.alibabacloud.com/v1",
-      "<stdin>:6: metadata.generateName: 'generateName' is not supported by cdk8s-asm-egress (supported: name, namespace, labels, annotations)",
-      "<stdin>:7: metadata.labels[\"bad\\u0020key\"]: label key 'bad key' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
-      "<stdin>:7: metadata.labels.team: label 'team' has an invalid value 'no spaces': at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
-      "<stdin>:8: metadata.annotations.-x: annotation key '-x' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
-      "<stdin>:12: spec.egressRules[0].from[0].workloadSelector[\"a\\u0020b\"]: label key 'a b' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "<stdin>:1:1: apiVersion: 'constructor' is not an API version of ASMEgressTrafficPolicy: use istio.alibabacloud.com/v1beta1 or istio.alibabacloud.com/v1",
+      "<stdin>:6:3: metadata.generateName: 'generateName' is not supported by cdk8s-asm-egress (supported: name, namespace, labels, annotations)",
+      "<stdin>:7:12: metadata.labels[\"bad\\u0020key\"]: label key 'bad key' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "<stdin>:7:26: metadata.labels.team: label 'team' has an invalid value 'no spaces': at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "<stdin>:8:17: metadata.annotations.-x: annotation key '-x' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "<stdin>:12:48: spec.egressRules[0].from[0].workloadSelector[\"a\\u0020b\"]: label key 'a b' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
       // A key named like a prototype property stays a key, refused like any invalid one.
-      "<stdin>:12: spec.egressRules[0].from[0].workloadSelector.__proto__: label key '__proto__' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      "<stdin>:12:58: spec.egressRules[0].from[0].workloadSelector.__proto__: label key '__proto__' is invalid: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
       'asm-egress lint: 7 errors, 0 warnings in 1 file',
     ]);
   });
+});
+
+describe('common YAML mistakes: their real position, and how to fix them', () => {
+  const policy = (hosts: string, metadata = '{name: egress-by-gw, namespace: istio-egress}', spec = 'spec:') => [
+    'apiVersion: istio.alibabacloud.com/v1beta1',
+    'kind: ASMEgressTrafficPolicy',
+    `metadata: ${metadata}`,
+    spec,
+    '  byEgressGateway: {name: gw}',
+    '  egressRules:',
+    '  - from: [{namespace: team}]',
+    '    to:',
+    '    - name: web',
+    '      hosts:',
+    hosts,
+    '      port: {number: 443, protocol: HTTPS, name: https}',
+    '',
+  ].join('\n');
+
+  test.each([
+    ['an unquoted wildcard host (read as an alias)', policy('      - *.example.com'), 2,
+      "<stdin>:11:9: '*.example.com' is read as a YAML alias, and no anchor '&.example.com' is defined: quote a value that starts with '*', as in '*.example.com'"],
+    ['a tab as indentation', policy('\t- web.example.com'), 2,
+      '<stdin>:11:1: Tabs are not allowed as indentation: indent with spaces, YAML does not allow tabs'],
+    ['a repeated key', policy('      - web.example.com', '{name: egress-by-gw, name: other}'), 2,
+      '<stdin>:3:32: Map keys must be unique: each key may appear once in a mapping; remove or rename the repeated one'],
+    ["no space after '-' (a list item without its space, where YAML cannot tell)", policy('      -web.example.com'), 2,
+      "<stdin>:11:7: Implicit keys need to be on a single line: check the indentation, and that each '-' and ':' is followed by a space"],
+    ["no space after '-' (read as text)", policy('        -web.example.com'), 1,
+      '<stdin>:10:7: spec.egressRules[0].to[0].hosts: must be a list, not a string ("-web.example.com"): a \'-\' needs a space after it to start a list item'],
+    ["no space after ':'", policy('      - web.example.com', 'name:egress-by-gw'), 1,
+      '<stdin>:3:1: metadata: must be a mapping, not a string ("name:egress-by-gw"): a \':\' needs a space after it to separate a key from its value'],
+    ['a list where a mapping is expected', policy('      - web.example.com', '\n- name: egress-by-gw\n  namespace: istio-egress'), 1,
+      "<stdin>:3:1: metadata: must be a mapping, not a list: remove the '-' in front of it (a '-' starts a list item)"],
+  ])('%s', (_, yaml, status, first) => {
+    const run = runCli(['lint', '-'], yaml);
+    expect(run.status).toBe(status);
+    expect(lines(run.stderr)[0]).toBe(first);
+  });
+
+  test('--quiet prints the errors alone, for CI logs', () => {
+    const withWarning = policy('      - web.example.com').replace('metadata: {name: egress-by-gw, namespace: istio-egress}', 'metadata: {name: egress-by-gw}');
+    expect(lines(runCli(['lint', '-'], withWarning).stderr)).toEqual([
+      "<stdin>:3:1: metadata.namespace: warning: not set: the policy goes to 'istio-egress', ASM's convention (set it to keep the manifest and the output alike)",
+    ]);
+    expect(runCli(['lint', '--quiet', '-'], withWarning)).toEqual({ status: 0, stdout: 'asm-egress lint: OK: 1 policy, 1 rule, 1 service in 1 file (1 warning)\n', stderr: '' });
+    const invalid = withWarning.replace('web.example.com', 'Web.example.com');
+    expect(lines(runCli(['lint', '-q', '-'], invalid).stderr)).toEqual([
+      "<stdin>:11:9: spec.egressRules[0].to[0].hosts[0]: 'Web.example.com' must be lower case",
+      'asm-egress lint: 1 error, 1 warning in 1 file',
+    ]);
+  });
+});
+
+test('line breaks and control characters in the input never split a problem over lines', () => {
+  const run = runCli(['lint', '-'], 'apiVersion: "istio.alibabacloud.com/x\\L\\n\\P\\u0007"\nkind: ASMEgressTrafficPolicy\n');
+  expect(run.status).toBe(1);
+  expect(lines(run.stderr)[0]).toBe(
+    "<stdin>:1:1: apiVersion: 'istio.alibabacloud.com/x\\u2028\\n\\u2029\\u0007' is not an API version of ASMEgressTrafficPolicy: use istio.alibabacloud.com/v1beta1 or istio.alibabacloud.com/v1");
 });

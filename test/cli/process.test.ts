@@ -36,9 +36,9 @@ describe('bin/asm-egress', () => {
       '  import  Write TypeScript that builds the policies with cdk8s-asm-egress',
     ]);
     for (const [command, synopsis] of [
-      ['lint', 'lint [--asm-version VERSION] [--strict] FILE...'],
-      ['render', 'render [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...'],
-      ['import', 'import [-o OUT.ts] [--asm-version VERSION] FILE...'],
+      ['lint', 'lint [--quiet] [--asm-version VERSION] [--strict] FILE...'],
+      ['render', 'render [--quiet] [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...'],
+      ['import', 'import [--quiet] [-o OUT.ts] [--asm-version VERSION] FILE...'],
     ]) {
       const run = spawnCli([command, '--help']);
       expect(run.status).toBe(0);
@@ -51,7 +51,7 @@ describe('bin/asm-egress', () => {
     expect(spawnCli(['lint', cliFixture('valid.yaml')])).toEqual({
       status: 0,
       stdout: 'asm-egress lint: OK: 2 policies, 2 rules, 4 services in 1 file (1 warning)\n',
-      stderr: "test/cli/fixtures/valid.yaml:40: warning: skipped apps/v1 Deployment 'checkout': not an ASMEgressTrafficPolicy\n",
+      stderr: 'test/cli/fixtures/valid.yaml:40:1: warning: skipped 1 object that is not ASMEgressTrafficPolicy: 1 Deployment\n',
     });
   });
 
@@ -68,7 +68,7 @@ describe('bin/asm-egress', () => {
       status: 1,
       stdout: '',
       stderr: [
-        'test/cli/fixtures/partial-ports.yaml:23: spec.egressRules[0].to[1].byEgressGateway.port: missing, while other services of this policy set theirs (spec.egressRules[0].to[0].byEgressGateway.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all',
+        'test/cli/fixtures/partial-ports.yaml:23:7: spec.egressRules[0].to[1].byEgressGateway.port: missing, while other services of this policy set theirs (spec.egressRules[0].to[0].byEgressGateway.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all',
         'asm-egress lint: 1 error, 0 warnings in 1 file',
         '',
       ].join('\n'),
@@ -86,7 +86,7 @@ describe('bin/asm-egress', () => {
       stdout: '',
       stderr: [
         'test/cli/fixtures/bad-syntax.yaml:12:1: Sequence item without - indicator',
-        'test/cli/fixtures/bad-syntax.yaml:13:1: Flow sequence in block collection must be sufficiently indented and end with a ]',
+        'test/cli/fixtures/bad-syntax.yaml:13:1: Flow sequence in block collection must be sufficiently indented and end with a ]: check the indentation of this line against the lines above',
         '',
       ].join('\n'),
     });

@@ -68,7 +68,7 @@ describe('asm-egress render', () => {
     expect(run.stdout).toBe('');
     const a = 'test/cli/fixtures/conflicts-a.yaml';
     expect(lines(run.stderr)).toEqual([
-      `${a}:23: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by "${a}:11 to[1] 'archive'" for archive.example.com:443 (TLS) and by "${a}:11 to[0] 'warehouse'" for warehouse.example.com:443 (TLS), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
+      `${a}:23:9: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by "${a}:11:5 to[1] 'archive'" for archive.example.com:443 (TLS) and by "${a}:11:5 to[0] 'warehouse'" for warehouse.example.com:443 (TLS), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
       'asm-egress render: 1 error, 0 warnings in 1 file',
     ]);
   });
