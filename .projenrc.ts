@@ -59,17 +59,68 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   buildWorkflow: false,
 });
 
-// Regenerate every committed L1 class. ISTIO_CRDS may name a local file or a URL; by default
-// Istio's published CRDs of the pinned release are read. Only the kinds the library emits are kept.
+/** A file of CRDs that `npx projen import` reads, and what it takes from it. */
+interface CrdSource {
+  /** Named in the header of the schema file, e.g. `Istio 1.30.3`. */
+  readonly release: string;
+  /** Where the file is published. */
+  readonly url: string;
+  /** An environment variable that, when set, names another copy (a local file or a URL), e.g. offline. */
+  readonly env: string;
+  /** The kinds the library emits, as `<group>/<Kind>`. */
+  readonly kinds: string[];
+  /** Their versions the library emits: the first one's L1 classes have no version suffix. */
+  readonly versions: string[];
+  /** A temporary file of the selected CRDs for `cdk8s import` into src/imports, if the library needs L1 classes. */
+  readonly l1?: string;
+  /** The committed JSON file of their schemas, which the tests validate rendered objects against. */
+  readonly schemas?: string;
+}
+
+// Another CRD file (such as a Gateway API release's) is one more entry.
+const CRD_SOURCES: CrdSource[] = [
+  {
+    release: `Istio ${ISTIO_VERSION}`,
+    url: ISTIO_CRDS_URL,
+    env: 'ISTIO_CRDS',
+    kinds: [
+      'networking.istio.io/ServiceEntry', 'networking.istio.io/Gateway', 'networking.istio.io/DestinationRule',
+      'networking.istio.io/VirtualService', 'networking.istio.io/Sidecar', 'security.istio.io/AuthorizationPolicy',
+    ],
+    // `networking.istio.io/v1` from Istio 1.22, `v1beta1` before.
+    versions: ['v1', 'v1beta1'],
+    l1: '.istio-crds.yaml',
+    schemas: `test/schemas/istio-${ISTIO_VERSION}.json`,
+  },
+];
+
+// Regenerate every committed L1 class and schema file: the ASM classes from our CRD manifest, the rest
+// from CRD_SOURCES.
 project.addTask('import', {
-  description: `Regenerate the L1 classes in src/imports (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs)`,
+  description: `Regenerate the L1 classes in src/imports and the schemas in test/schemas (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs)`,
   steps: [
     { exec: 'cdk8s import imports/asm-egress-traffic-policy.yaml --output src/imports --language typescript --no-class-prefix --no-save --no-check-upgrade' },
-    { exec: `ts-node --project test/tsconfig.json scripts/select-istio-crds.ts ${ISTIO_CRDS_URL} .istio-crds.yaml` },
-    { exec: 'cdk8s import .istio-crds.yaml --output src/imports --language typescript --no-save --no-check-upgrade' },
-    { exec: 'rm -f .istio-crds.yaml' },
+    ...CRD_SOURCES.flatMap((crds) => [
+      {
+        exec: [
+          'ts-node --project test/tsconfig.json scripts/select-crds.ts',
+          `--source ${crds.url} --source-env ${crds.env} --release "${crds.release}"`,
+          `--kinds ${crds.kinds.join(',')} --versions ${crds.versions.join(',')}`,
+          ...crds.l1 ? [`--crds ${crds.l1}`] : [],
+          ...crds.schemas ? [`--schemas ${crds.schemas}`] : [],
+        ].join(' '),
+      },
+      ...crds.l1 ? [
+        { exec: `cdk8s import ${crds.l1} --output src/imports --language typescript --no-save --no-check-upgrade` },
+        { exec: `rm -f ${crds.l1}` },
+      ] : [],
+    ]),
   ],
 });
+for (const crds of CRD_SOURCES) {
+  if (crds.l1) project.gitignore.exclude(`/${crds.l1}`);
+  if (crds.schemas) project.gitattributes.addAttributes(`/${crds.schemas}`, 'linguist-generated');
+}
 
 // The bundled example app: `npm run synth` writes the documented examples to dist/.
 project.addTask('synth', {
@@ -94,6 +145,5 @@ project.addTask('bench:cli', {
   receiveArgs: true,
 });
 
-project.gitignore.exclude('/.istio-crds.yaml');
 project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
 project.synth();
