@@ -25,7 +25,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   devDeps: [
     'cdk8s-cli@^2.200.0',
     'fast-check@^4.0.0',
-    '@kubernetes-models/istio@^3.0.0',
+    // Evaluates the CEL rules (x-kubernetes-validations) of the Istio CRDs in test/util/istio-schema.ts.
+    '@bufbuild/cel@^0.6.1',
+    '@bufbuild/protobuf@^2.6.2',
     '@types/node@^20',
     'ajv@^8.17.0',
   ],
