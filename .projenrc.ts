@@ -4,6 +4,30 @@ import { cdk8s, javascript } from 'projen';
 const ISTIO_VERSION = '1.30.3';
 const ISTIO_CRDS_URL = `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/charts/base/files/crd-all.gen.yaml`;
 
+/**
+ * Test suites that take seconds each: fuzzing the command line, running it as child processes, and
+ * type-checking the programs that `asm-egress import` writes. They form the jest project `slow`, every
+ * other suite the project `fast`: `npm test` runs both, `npm run test:fast` the fast one while you edit.
+ */
+const SLOW_TESTS = ['test/cli/fuzz.test.ts', 'test/cli/process.test.ts', 'test/cli/import.test.ts'];
+
+/**
+ * What both jest projects need. Jest does not pass the top-level project options (testMatch, transform,
+ * ...) on to the `projects`, so each has them all; the top-level copies that projen writes are removed below.
+ */
+const JEST_PROJECT = {
+  testMatch: ['<rootDir>/@(src|test)/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+  setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  clearMocks: true,
+};
+
+/** A jest path pattern (a regular expression) that matches one file of the repository. */
+function exactPath(file: string): string {
+  return `<rootDir>/${file.replace(/[.]/g, '\\.')}$`;
+}
+
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-asm-egress',
   description: 'Typed cdk8s constructs for egress-traffic policy on a service mesh: Alibaba Cloud ASM ASMEgressTrafficPolicy and the equivalent open-source Istio objects.',
@@ -37,12 +61,14 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // A snapshot mismatch must fail the run; `npx projen test:update` rewrites on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-      setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
       // Some tests type-check generated programs or run the CLI as a child process: on a loaded
       // 2-core CI machine they can take well over jest's 5 s default. Speed is measured by the
       // benchmark scripts, not here.
       testTimeout: 120_000,
+      projects: [
+        { displayName: 'fast', ...JEST_PROJECT, testPathIgnorePatterns: [...JEST_PROJECT.testPathIgnorePatterns, ...SLOW_TESTS.map(exactPath)] },
+        { displayName: 'slow', ...JEST_PROJECT, testMatch: SLOW_TESTS.map((file) => `<rootDir>/${file}`) },
+      ],
     },
   },
   eslintOptions: {
@@ -123,6 +149,18 @@ for (const crds of CRD_SOURCES) {
   if (crds.l1) project.gitignore.exclude(`/${crds.l1}`);
   if (crds.schemas) project.gitattributes.addAttributes(`/${crds.schemas}`, 'linguist-generated');
 }
+
+// Top-level project options that jest ignores once `projects` is set (see JEST_PROJECT).
+for (const option of ['testMatch', 'testPathIgnorePatterns', 'coveragePathIgnorePatterns', 'transform', 'clearMocks']) {
+  project.package.file.addDeletionOverride(`jest.${option}`);
+}
+
+// The edit loop: the fast project only, without coverage. `npm test` runs everything, as CI does.
+project.addTask('test:fast', {
+  description: 'Run the fast tests only (not fuzzing, child processes or type-checking of generated programs), without coverage',
+  exec: 'jest --selectProjects fast --coverage=false --passWithNoTests --ci',
+  receiveArgs: true,
+});
 
 // The bundled example app: `npm run synth` writes the documented examples to dist/.
 project.addTask('synth', {
