@@ -60,6 +60,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     // A snapshot mismatch must fail the run; `npx projen test:update` rewrites on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // The terminal gets the summary (`text-summary` below); the files are for tools.
+    coverageText: false,
     jestConfig: {
       // Some tests type-check generated programs or run the CLI as a child process: on a loaded
       // 2-core CI machine they can take well over jest's 5 s default. Speed is measured by the
@@ -69,6 +71,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
         { displayName: 'fast', ...JEST_PROJECT, testPathIgnorePatterns: [...JEST_PROJECT.testPathIgnorePatterns, ...SLOW_TESTS.map(exactPath)] },
         { displayName: 'slow', ...JEST_PROJECT, testMatch: SLOW_TESTS.map((file) => `<rootDir>/${file}`) },
       ],
+      // The library's own code: neither the generated L1 classes nor the test utilities.
+      collectCoverageFrom: ['src/**/*.ts', '!src/imports/**'],
+      coverageReporters: ['json', 'lcov', 'clover', 'cobertura', 'text-summary'],
     },
   },
   eslintOptions: {
