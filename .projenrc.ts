@@ -4,6 +4,36 @@ import { cdk8s, javascript } from 'projen';
 const ISTIO_VERSION = '1.30.3';
 const ISTIO_CRDS_URL = `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/charts/base/files/crd-all.gen.yaml`;
 
+/**
+ * Test suites that take seconds each: fuzzing the command line, running it as child processes,
+ * type-checking the programs that `asm-egress import` writes, and everything under test/package/
+ * (compiling, packing and running the package as its users do). They form the jest project `slow`,
+ * every other suite the project `fast`: `npm test` runs both, `npm run test:fast` the fast one
+ * while you edit. A folder ends with '/'.
+ */
+const SLOW_TESTS = ['test/cli/fuzz.test.ts', 'test/cli/process.test.ts', 'test/cli/import.test.ts', 'test/exports.test.ts', 'test/package/'];
+
+/**
+ * What both jest projects need. Jest does not pass the top-level project options (testMatch, transform,
+ * ...) on to the `projects`, so each has them all; the top-level copies that projen writes are removed below.
+ */
+const JEST_PROJECT = {
+  testMatch: ['<rootDir>/@(src|test)/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+  clearMocks: true,
+};
+
+/** A jest path pattern (a regular expression) that matches one file, or a folder, of the repository. */
+function exactPath(path: string): string {
+  return `<rootDir>/${path.replace(/[.]/g, '\\.')}${path.endsWith('/') ? '' : '$'}`;
+}
+
+/** The jest `testMatch` glob of a file, or of the tests in a folder. */
+function testGlob(path: string): string {
+  return path.endsWith('/') ? `<rootDir>/${path}**/*.test.ts` : `<rootDir>/${path}`;
+}
+
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-asm-egress',
   description: 'Typed cdk8s constructs for egress-traffic policy on a service mesh: Alibaba Cloud ASM ASMEgressTrafficPolicy and the equivalent open-source Istio objects.',
@@ -25,7 +55,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   devDeps: [
     'cdk8s-cli@^2.200.0',
     'fast-check@^4.0.0',
-    '@kubernetes-models/istio@^3.0.0',
+    // Evaluates the CEL rules (x-kubernetes-validations) of the Istio CRDs in test/util/istio-schema.ts.
+    '@bufbuild/cel@^0.6.1',
+    '@bufbuild/protobuf@^2.6.2',
     '@types/node@^20',
     'ajv@^8.17.0',
   ],
@@ -34,12 +66,20 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     // A snapshot mismatch must fail the run; `npx projen test:update` rewrites on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // The terminal gets the summary (`text-summary` below); the files are for tools.
+    coverageText: false,
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
       // Some tests type-check generated programs or run the CLI as a child process: on a loaded
       // 2-core CI machine they can take well over jest's 5 s default. Speed is measured by the
       // benchmark scripts, not here.
       testTimeout: 120_000,
+      projects: [
+        { displayName: 'fast', ...JEST_PROJECT, testPathIgnorePatterns: [...JEST_PROJECT.testPathIgnorePatterns, ...SLOW_TESTS.map(exactPath)] },
+        { displayName: 'slow', ...JEST_PROJECT, testMatch: SLOW_TESTS.map(testGlob) },
+      ],
+      // The library's own code: neither the generated L1 classes nor the test utilities.
+      collectCoverageFrom: ['src/**/*.ts', '!src/imports/**'],
+      coverageReporters: ['json', 'lcov', 'clover', 'cobertura', 'text-summary'],
     },
   },
   eslintOptions: {
@@ -58,16 +98,79 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   buildWorkflow: false,
 });
 
-// Regenerate every committed L1 class. ISTIO_CRDS may name a local file or a URL; by default
-// Istio's published CRDs of the pinned release are read. Only the kinds the library emits are kept.
+/** A file of CRDs that `npx projen import` reads, and what it takes from it. */
+interface CrdSource {
+  /** Named in the header of the schema file, e.g. `Istio 1.30.3`. */
+  readonly release: string;
+  /** Where the file is published. */
+  readonly url: string;
+  /** An environment variable that, when set, names another copy (a local file or a URL), e.g. offline. */
+  readonly env: string;
+  /** The kinds the library emits, as `<group>/<Kind>`. */
+  readonly kinds: string[];
+  /** Their versions the library emits: the first one's L1 classes have no version suffix. */
+  readonly versions: string[];
+  /** A temporary file of the selected CRDs for `cdk8s import` into src/imports, if the library needs L1 classes. */
+  readonly l1?: string;
+  /** The committed JSON file of their schemas, which the tests validate rendered objects against. */
+  readonly schemas?: string;
+}
+
+// Another CRD file (such as a Gateway API release's) is one more entry.
+const CRD_SOURCES: CrdSource[] = [
+  {
+    release: `Istio ${ISTIO_VERSION}`,
+    url: ISTIO_CRDS_URL,
+    env: 'ISTIO_CRDS',
+    kinds: [
+      'networking.istio.io/ServiceEntry', 'networking.istio.io/Gateway', 'networking.istio.io/DestinationRule',
+      'networking.istio.io/VirtualService', 'networking.istio.io/Sidecar', 'security.istio.io/AuthorizationPolicy',
+    ],
+    // `networking.istio.io/v1` from Istio 1.22, `v1beta1` before.
+    versions: ['v1', 'v1beta1'],
+    l1: '.istio-crds.yaml',
+    schemas: `test/schemas/istio-${ISTIO_VERSION}.json`,
+  },
+];
+
+// Regenerate every committed L1 class and schema file: the ASM classes from our CRD manifest, the rest
+// from CRD_SOURCES.
 project.addTask('import', {
-  description: `Regenerate the L1 classes in src/imports (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs)`,
+  description: `Regenerate the L1 classes in src/imports and the schemas in test/schemas (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs)`,
   steps: [
     { exec: 'cdk8s import imports/asm-egress-traffic-policy.yaml --output src/imports --language typescript --no-class-prefix --no-save --no-check-upgrade' },
-    { exec: `ts-node --project test/tsconfig.json scripts/select-istio-crds.ts ${ISTIO_CRDS_URL} .istio-crds.yaml` },
-    { exec: 'cdk8s import .istio-crds.yaml --output src/imports --language typescript --no-save --no-check-upgrade' },
-    { exec: 'rm -f .istio-crds.yaml' },
+    ...CRD_SOURCES.flatMap((crds) => [
+      {
+        exec: [
+          'ts-node --project test/tsconfig.json scripts/select-crds.ts',
+          `--source ${crds.url} --source-env ${crds.env} --release "${crds.release}"`,
+          `--kinds ${crds.kinds.join(',')} --versions ${crds.versions.join(',')}`,
+          ...crds.l1 ? [`--crds ${crds.l1}`] : [],
+          ...crds.schemas ? [`--schemas ${crds.schemas}`] : [],
+        ].join(' '),
+      },
+      ...crds.l1 ? [
+        { exec: `cdk8s import ${crds.l1} --output src/imports --language typescript --no-save --no-check-upgrade` },
+        { exec: `rm -f ${crds.l1}` },
+      ] : [],
+    ]),
   ],
+});
+for (const crds of CRD_SOURCES) {
+  if (crds.l1) project.gitignore.exclude(`/${crds.l1}`);
+  if (crds.schemas) project.gitattributes.addAttributes(`/${crds.schemas}`, 'linguist-generated');
+}
+
+// Top-level project options that jest ignores once `projects` is set (see JEST_PROJECT).
+for (const option of ['testMatch', 'testPathIgnorePatterns', 'coveragePathIgnorePatterns', 'transform', 'clearMocks']) {
+  project.package.file.addDeletionOverride(`jest.${option}`);
+}
+
+// The edit loop: the fast project only, without coverage. `npm test` runs everything, as CI does.
+project.addTask('test:fast', {
+  description: 'Run the fast tests only (not fuzzing, child processes or type-checking of generated programs), without coverage',
+  exec: 'jest --selectProjects fast --coverage=false --passWithNoTests --ci',
+  receiveArgs: true,
 });
 
 // The bundled example app: `npm run synth` writes the documented examples to dist/.
@@ -97,6 +200,5 @@ project.addTask('bench:cli', {
   receiveArgs: true,
 });
 
-project.gitignore.exclude('/.istio-crds.yaml');
 project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
 project.synth();

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { ErrorObject, ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
+import { kubernetesAjv } from './util/kubernetes-ajv';
 import { structuralSchemaViolations } from './util/structural-schema';
 
 const CRD_FILE = path.join(__dirname, '..', 'imports', 'asm-egress-traffic-policy.yaml');
@@ -31,24 +32,6 @@ function clone<T>(value: T): T {
 /** The same object as served by another version of the CRD. */
 function atVersion(object: any, v: string): any {
   return { ...clone(object), apiVersion: `${GROUP}/${v}` };
-}
-
-/**
- * An ajv that reads the CRD's OpenAPI v3 schemas as the API server does, as far as validation goes: strict (so
- * a keyword ajv does not know fails the compilation), with the Kubernetes extensions known as annotations and
- * the integer formats checked. It does not prune unknown fields (the API server drops them; neither rejects them).
- */
-function kubernetesAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true });
-  for (const keyword of [
-    'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string',
-    'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations',
-  ]) {
-    ajv.addKeyword(keyword);
-  }
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-  return ajv;
 }
 
 const ajv = kubernetesAjv();
