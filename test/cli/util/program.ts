@@ -43,26 +43,29 @@ export function typeCheck(files: string[]): string[] {
 }
 
 /**
- * Runs a generated program (its `app.synth()`) and returns every object it writes. What it prints
- * (the App's warnings, as a user would see them) is kept in `printed`.
+ * Runs a generated program as `cdk8s synth` runs it (the file is the main module) and returns every
+ * object it writes. What it prints (the App's warnings, as a user would see them) is kept in
+ * `printed`. With `importedBy`, the file is imported instead, and `importedBy` builds an App of its
+ * own with the module's exports.
  */
-export function synthesizeProgram(code: string, printed: string[] = []): any[] {
+export function synthesizeProgram(code: string, printed: string[] = [], importedBy?: (exports: any, outdir: string) => void): any[] {
   const { outputText } = ts.transpileModule(code, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   });
   const modules: Record<string, unknown> = { 'cdk8s-asm-egress': library, cdk8s, constructs };
-  const load = (name: string) => {
+  const module = { exports: {} as any };
+  const load = Object.assign((name: string) => {
     if (!(name in modules)) throw new Error(`the generated program imports '${name}'`);
     return modules[name];
-  };
+  }, { main: importedBy ? undefined : module });
   const outdir = mkdtempSync(join(tmpdir(), 'asm-egress-synth-'));
   const previous = process.env.CDK8S_OUTDIR;
   process.env.CDK8S_OUTDIR = outdir;
   const write = process.stderr.write;
   process.stderr.write = ((text: string) => printed.push(text) > 0) as typeof process.stderr.write;
   try {
-    const module = { exports: {} };
     new Function('require', 'module', 'exports', outputText)(load, module, module.exports);
+    importedBy?.(module.exports, outdir);
   } finally {
     process.stderr.write = write;
     if (previous === undefined) delete process.env.CDK8S_OUTDIR; else process.env.CDK8S_OUTDIR = previous;
