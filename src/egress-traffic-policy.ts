@@ -26,6 +26,11 @@ import { PortRange } from './port-range';
 /** The namespace ASM's convention puts egress policies in. */
 const POLICY_NAMESPACE = 'istio-egress';
 
+/** The names of the options given a value. */
+function optionsSet(options: IstioOptions | undefined): string[] {
+  return Object.entries(options ?? {}).filter(([, value]) => value !== undefined).map(([key]) => key);
+}
+
 /** Where the policy's props come from in a manifest. */
 const PROP_FIELDS: Record<string, string[]> = {
   gateway: ['spec', 'byEgressGateway', 'name'],
@@ -269,6 +274,7 @@ export class EgressTrafficPolicy extends Construct {
       output: this.output,
       istio: resolveIstioOptions(this.gateway, app.istio, props.istio),
       strictGuardrails: props.strictGuardrails ?? app.strictGuardrails ?? false,
+      istioOptionsSet: { app: optionsSet(app.istio), policy: optionsSet(props.istio) },
     };
     const problems: Problem[] = [
       ...policyValueProblems({ gateway: this.gateway, name: this.name, namespace: this.namespace, excludedPorts: this.settings.excludedPorts }),

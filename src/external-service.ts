@@ -193,7 +193,11 @@ export class ExternalService {
       portName,
       hosts: texts,
       ...(options.gatewayPort !== undefined ? { gatewayPort: options.gatewayPort } : {}),
-      ...(upgrade ? { httpsUpgradePort, serverVerification: upgrade.serverVerification ?? ServerVerification.systemCertificates() } : {}),
+      ...(upgrade ? {
+        httpsUpgradePort,
+        serverVerification: upgrade.serverVerification ?? ServerVerification.systemCertificates(),
+        serverVerificationSet: upgrade.serverVerification !== undefined,
+      } : {}),
       overrides,
       ipAddressed: kinds.length > 0 && kinds.every(isAddress),
     }));

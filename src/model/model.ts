@@ -28,6 +28,8 @@ export interface ServiceModel {
   readonly httpsUpgradePort?: number;
   /** How the gateway verifies the server when it upgrades (Istio output). */
   readonly serverVerification?: ServerVerification;
+  /** Whether the user chose `serverVerification` (rather than the default). */
+  readonly serverVerificationSet?: boolean;
   readonly overrides: GuardrailOverride[];
   /** Whether the hosts are IP addresses rather than names. */
   readonly ipAddressed: boolean;
@@ -78,6 +80,8 @@ export interface PolicySettingsModel {
   readonly istio: ResolvedIstioOptions;
   /** Whether guardrails that warn (plain HTTP) are errors in this policy. */
   readonly strictGuardrails: boolean;
+  /** The Istio options that the user set, for the App and for the policy (the rest are defaults). */
+  readonly istioOptionsSet: { readonly app: string[]; readonly policy: string[] };
 }
 
 /** The one policy of an egress gateway, with every rule contributed to it from the App. */

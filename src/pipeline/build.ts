@@ -1,4 +1,5 @@
 import { allocatePorts } from '../allocation/allocate';
+import { ignoredSettings } from '../checks/ignored-settings';
 import { checkPolicies } from '../checks/policies';
 import { checkIstio } from '../istio/checks';
 import type { EgressModel, PolicyModel, PolicySettingsModel, ResolvedSource, RuleModel, ServiceModel } from '../model/model';
@@ -76,6 +77,7 @@ export function buildModel(policies: PolicySettingsModel[], rules: RuleDeclarati
   // errors do not: reported once that cause is fixed, if it still holds.
   const knockOn = (p: Problem) => p.code === 'POLICY_WITHOUT_RULES' && models.some((m) => m.subject === p.subject && meant.has(m.gateway));
   problems.push(...checkPolicies(models).filter((p) => !knockOn(p)));
+  problems.push(...ignoredSettings(models));
   const allocation = allocatePorts(models, pinned);
   problems.push(...allocation.problems);
   problems.push(...checkIstio(models, allocation.ports));
