@@ -22,6 +22,14 @@ export interface EgressSourceSelector {
    * @default - every workload of the namespace
    */
   readonly workloadSelector?: { [key: string]: string };
+
+  /**
+   * The workload the selector stands for, as `Deployment team-a/web`, when it selects by the label
+   * that cdk8s-plus gives a workload's pods (`cdk8s.io/metadata.addr`, a hash of its construct
+   * path) and the manifests read hold exactly one workload with those labels.
+   * @default - not named: the selector does not use the label, or no single workload carries it
+   */
+  readonly workload?: string;
 }
 
 /** An external destination, as the application addresses it. */

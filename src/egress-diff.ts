@@ -1,6 +1,6 @@
 import { EgressAccess, EgressDestination, EgressSourceSelector } from './egress-access';
 import { EgressQuery } from './egress-query';
-import { formatRoute, hostMatches, pairKey, routeKey, sourceMatches } from './query/matching';
+import { formatRoute, hostMatches, pairKey, pairText, routeKey, sourceMatches } from './query/matching';
 
 /** A source and destination allowed before and after, whose way through the gateway changed. */
 export interface EgressAccessChange {
@@ -71,13 +71,15 @@ export class EgressDiff {
   /**
    * The difference as lines for people and CI logs, sorted by source and destination:
    * `+ <source> -> <host>:<port>/<protocol> via <gateway>:<port>` for gained access, `-` for lost,
-   * `~ <source> -> <destination>: <what changed>` for changed; empty when nothing changes.
+   * `~ <source> -> <destination>: <what changed>` for changed; empty when nothing changes. A source
+   * is `<namespace>{<labels>}`, or the workload it stands for (`Deployment team-a/web`, see
+   * `EgressSourceSelector.workload`).
    */
   public format(): string {
     const lines = [
-      ...this.gained.map((a) => ({ key: pairKey(a), line: `+ ${pairKey(a)} ${formatRoute(a)}` })),
-      ...this.lost.map((a) => ({ key: pairKey(a), line: `- ${pairKey(a)} ${formatRoute(a)}` })),
-      ...this.changed.map((c) => ({ key: pairKey(c.after[0]), line: `~ ${pairKey(c.after[0])}: ${c.description}` })),
+      ...this.gained.map((a) => ({ key: pairKey(a), line: `+ ${pairText(a)} ${formatRoute(a)}` })),
+      ...this.lost.map((a) => ({ key: pairKey(a), line: `- ${pairText(a)} ${formatRoute(a)}` })),
+      ...this.changed.map((c) => ({ key: pairKey(c.after[0]), line: `~ ${pairText(c.after[0])}: ${c.description}` })),
     ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return lines.map((l) => `${l.line}\n`).join('');
   }

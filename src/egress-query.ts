@@ -142,7 +142,7 @@ export class EgressQuery {
 
 /** The access with every workload of the source's namespace as its source. */
 function withoutSelector(a: EgressAccess): EgressAccess {
-  const { workloadSelector: _, ...source } = a.source;
+  const { workloadSelector: _, workload: __, ...source } = a.source;
   return { ...a, source };
 }
 

@@ -5,7 +5,7 @@ import { Diagnostic, plural, printDiagnostics } from './output';
 import { EgressAccess } from '../egress-access';
 import { EgressDiff } from '../egress-diff';
 import { EgressQuery } from '../egress-query';
-import { readPolicyAccess } from '../query/read-access';
+import { nameWorkloads, readPolicyAccess, WorkloadObject, workloadsOf } from '../query/read-access';
 
 /** Exit status when access changes: what a CI job checks to flag a pull request. */
 const EXIT_CHANGED = 1;
@@ -53,12 +53,14 @@ export const diffCommand: Command = {
     const diagnostics: Diagnostic[] = [...inputs.warnings];
     const sides: [EgressAccess[], EgressAccess[]] = [[], []];
     const policyCounts = [0, 0];
+    // The workloads of each side name the sources that select by cdk8s-plus's address label.
+    const workloads: [WorkloadObject[], WorkloadObject[]] = [[], []];
     forEachPolicyObject(inputs, diagnostics, (policy, value) => {
       const { accesses, problems } = readPolicyAccess(value);
       for (const p of problems) diagnostics.push(diagnosticOf(policy, p));
       sides[policy.document.fileIndex].push(...accesses);
       policyCounts[policy.document.fileIndex]++;
-    });
+    }, (object, value) => workloads[object.document.fileIndex].push(...workloadsOf([value])));
     printDiagnostics(diagnostics, io, args.values.quiet === true);
     // A file without policies would read as "no access", and two of them as "no change": a CI job
     // would then pass a pull request that widens egress (as Istio-only output does). An error of
@@ -70,7 +72,8 @@ export const diffCommand: Command = {
     if (diagnostics.some((d) => d.severity === 'error')) throw new CliFailure(['asm-egress diff: the policies cannot be read']);
     if (withoutPolicy.length > 0) return EXIT_USAGE;
 
-    const diff = EgressDiff.between(EgressQuery._fromAccesses(sides[0]), EgressQuery._fromAccesses(sides[1]));
+    const diff = EgressDiff.between(EgressQuery._fromAccesses(nameWorkloads(sides[0], workloads[0])),
+      EgressQuery._fromAccesses(nameWorkloads(sides[1], workloads[1])));
     if (diff.isEmpty) {
       io.stdout('asm-egress diff: no change in egress access\n');
       return EXIT_OK;

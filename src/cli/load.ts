@@ -43,11 +43,13 @@ export interface LoadedPolicy extends PolicyObject {
 
 /**
  * Every ASMEgressTrafficPolicy object of the input, in order (the items of a `List` too), given to
- * `visit`. Other objects are skipped: one warning per file names their kinds and counts (a chart
- * of Deployments and Istio objects is not worth one line each), at the first one skipped.
+ * `visit`. Other objects are skipped (given to `other`, if any): one warning per file names their
+ * kinds and counts (a chart of Deployments and Istio objects is not worth one line each), at the
+ * first one skipped.
  * What every command takes from its input.
  */
-export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], visit: (policy: PolicyObject, value: unknown) => void): void {
+export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], visit: (policy: PolicyObject, value: unknown) => void,
+  other?: (object: PolicyObject, value: unknown) => void): void {
   const skipped = new Map<number, { where: Diagnostic; kinds: Map<string, number>; count: number }>();
   const skip = (document: InputDocument, at: FieldPath, kind: string) => {
     const entry = skipped.get(document.fileIndex) ?? {
@@ -70,6 +72,7 @@ export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], v
       visit({ document, at }, value);
     } else {
       skip(document, at, typeof object.kind === 'string' ? object.kind : 'without kind');
+      other?.({ document, at }, value);
     }
   };
   for (const document of inputs.documents) walk(document, document.value, []);

@@ -18,6 +18,12 @@ export function pairKey(a: EgressAccess): string {
   return `${formatSelector(a.source.namespace, a.source.workloadSelector)} -> ${formatDestination(a.destination)}`;
 }
 
+/** A source and destination pair for people: the source by its workload where it is known. */
+export function pairText(a: EgressAccess): string {
+  const source = a.source.workload ?? formatSelector(a.source.namespace, a.source.workloadSelector);
+  return `${source} -> ${formatDestination(a.destination)}`;
+}
+
 /** Identity of the way the traffic takes (names of services and rules left out: renaming changes no access). */
 export function routeKey(a: EgressAccess): string {
   return formatRoute(a);

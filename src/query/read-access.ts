@@ -27,7 +27,10 @@ export function readPolicyAccess(manifest: unknown): { accesses: EgressAccess[];
   return { accesses: errors.length > 0 ? [] : accessesOf(spec), problems: errors };
 }
 
-/** Every access that the ASM policies among `objects` allow, in order; other kinds are skipped. */
+/**
+ * Every access that the ASM policies among `objects` allow, in order, their sources named by the
+ * workloads among `objects` where they can be (see `nameWorkloads`); other kinds are skipped.
+ */
 export function readManifestAccess(objects: unknown[]): { accesses: EgressAccess[]; problems: ManifestProblem[] } {
   const accesses: EgressAccess[] = [];
   const problems: ManifestProblem[] = [];
@@ -37,7 +40,56 @@ export function readManifestAccess(objects: unknown[]): { accesses: EgressAccess
     accesses.push(...read.accesses);
     problems.push(...read.problems.map((problem) => ({ index, problem })));
   });
-  return { accesses, problems };
+  return { accesses: nameWorkloads(accesses, workloadsOf(objects)), problems };
+}
+
+/** The label that cdk8s-plus gives a workload's pods: a hash of its construct path, which says nothing to a reader. */
+const CDK8S_ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
+
+/** Where each kind of workload keeps the labels of its pods. */
+const POD_LABELS: Record<string, (o: any) => unknown> = {
+  Deployment: (o) => o.spec?.template?.metadata?.labels,
+  StatefulSet: (o) => o.spec?.template?.metadata?.labels,
+  DaemonSet: (o) => o.spec?.template?.metadata?.labels,
+  ReplicaSet: (o) => o.spec?.template?.metadata?.labels,
+  Job: (o) => o.spec?.template?.metadata?.labels,
+  CronJob: (o) => o.spec?.jobTemplate?.spec?.template?.metadata?.labels,
+  Pod: (o) => o.metadata?.labels,
+};
+
+/** A workload among manifests: its name for people, its namespace and its pods' labels. */
+export interface WorkloadObject {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly podLabels: Record<string, string>;
+}
+
+/** The workloads among Kubernetes objects (a `List`'s items too). */
+export function workloadsOf(objects: unknown[]): WorkloadObject[] {
+  return objects.flatMap((object): WorkloadObject[] => {
+    const o = object as any;
+    if (o?.kind === 'List' && Array.isArray(o.items)) return workloadsOf(o.items);
+    const labels = Object.hasOwn(POD_LABELS, o?.kind) ? POD_LABELS[o.kind](o) : undefined;
+    if (typeof labels !== 'object' || labels === null || typeof o.metadata?.name !== 'string') return [];
+    const namespace = typeof o.metadata.namespace === 'string' ? o.metadata.namespace : undefined;
+    return [{ name: `${o.kind} ${namespace ?? 'default'}/${o.metadata.name}`, namespace, podLabels: labels as Record<string, string> }];
+  });
+}
+
+/**
+ * Sources that select by cdk8s-plus's address label, named by the one workload whose pods carry
+ * their labels: renaming a construct changes the label, and a diff that names the workload
+ * shows a reader what moved.
+ */
+export function nameWorkloads(accesses: EgressAccess[], workloads: WorkloadObject[]): EgressAccess[] {
+  if (workloads.length === 0) return accesses;
+  return accesses.map((a) => {
+    const selector = a.source.workloadSelector;
+    if (!selector || !Object.hasOwn(selector, CDK8S_ADDRESS_LABEL)) return a;
+    const matching = workloads.filter((w) => (a.source.namespace === '*' || (w.namespace ?? 'default') === a.source.namespace)
+      && Object.entries(selector).every(([k, v]) => w.podLabels[k] === v));
+    return matching.length === 1 ? { ...a, source: { ...a.source, workload: matching[0].name } } : a;
+  });
 }
 
 /** The problems as one message, each with the object it is in. */
