@@ -230,8 +230,8 @@ spec:
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe(ISTIO_WARNINGS(old) + [
-        `${old}:117: warning: skipped networking.istio.io/v1 Sidecar 'egress-sidecar': not an ASMEgressTrafficPolicy`,
-        `${old}:130: warning: skipped networking.istio.io/v1 Sidecar 'egress-sidecar.app-web-f95e1400': not an ASMEgressTrafficPolicy`,
+        `${old}:153: warning: skipped networking.istio.io/v1 Sidecar 'egress-sidecar': not an ASMEgressTrafficPolicy`,
+        `${old}:168: warning: skipped networking.istio.io/v1 Sidecar 'egress-sidecar.app-web-f95e1400': not an ASMEgressTrafficPolicy`,
         '',
       ].join('\n') + ISTIO_WARNINGS(now) + [noPolicy(old), noPolicy(now), ''].join('\n'));
     });
@@ -305,8 +305,10 @@ spec:
 /** The warnings for the objects of an Istio-only chart (see istioOnly), which diff skips. */
 const ISTIO_WARNINGS = (f: string) => [
   "1: warning: skipped networking.istio.io/v1 Gateway 'gw': not an ASMEgressTrafficPolicy",
-  "19: warning: skipped networking.istio.io/v1 DestinationRule 'gw': not an ASMEgressTrafficPolicy",
-  "41: warning: skipped security.istio.io/v1 AuthorizationPolicy 'gw': not an ASMEgressTrafficPolicy",
-  "61: warning: skipped networking.istio.io/v1 ServiceEntry 'gw.api.example.com': not an ASMEgressTrafficPolicy",
-  "79: warning: skipped networking.istio.io/v1 VirtualService 'gw.api.example.com': not an ASMEgressTrafficPolicy",
+  "19: warning: skipped v1 Service 'gw-10443': not an ASMEgressTrafficPolicy",
+  "36: warning: skipped networking.istio.io/v1 DestinationRule 'gw-10443': not an ASMEgressTrafficPolicy",
+  "57: warning: skipped security.istio.io/v1 AuthorizationPolicy 'gw': not an ASMEgressTrafficPolicy",
+  "77: warning: skipped security.istio.io/v1 AuthorizationPolicy 'gw.deny-other-sources': not an ASMEgressTrafficPolicy",
+  "97: warning: skipped networking.istio.io/v1 ServiceEntry 'gw.api.example.com': not an ASMEgressTrafficPolicy",
+  "115: warning: skipped networking.istio.io/v1 VirtualService 'gw.api.example.com': not an ASMEgressTrafficPolicy",
 ].map((l) => `${f}:${l}\n`).join('');
