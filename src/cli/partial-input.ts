@@ -2,7 +2,7 @@ import { InputDocument, Inputs, lineOf } from './input';
 import type { Diagnostic } from './output';
 import { SIDECAR_POLICIES_ANNOTATION } from '../istio/plan';
 import type { FieldPath } from '../model/problem';
-import { problem, problemText } from '../model/problem';
+import { formatField, problem, problemText } from '../model/problem';
 
 // Sidecars are merged from every policy with sources in their namespace, and named after the
 // namespace and selector only: a render of some of those policies writes a Sidecar of the same
@@ -32,7 +32,9 @@ export function partialInputWarnings(inputs: Inputs, policies: ReadonlyArray<{ n
       `Sidecar ${namespace}/${object.metadata?.name} was merged from ${missing.length === 1 ? 'policy' : 'policies'} ${missing.join(', ')}, which the input lacks: `
       + 'a Sidecar rendered from this input has the same name without their hosts, and whichever is applied last wins',
       { severity: 'warning', fix: { constructs: `${how} (one App)`, manifest: `${how} (one asm-egress render of all their files)` } });
-    warnings.push({ file: document.file, fileIndex: document.fileIndex, line: lineOf(document, field), message: problemText(p, 'manifest'), severity: 'warning' });
+    warnings.push({
+      file: document.file, fileIndex: document.fileIndex, line: lineOf(document, field), field: formatField(field), message: problemText(p, 'manifest'), severity: 'warning',
+    });
   };
   for (const document of inputs.documents) visit(document, document.value, []);
   return warnings;
