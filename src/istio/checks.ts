@@ -1,3 +1,4 @@
+import { gatewayPortServiceName } from './names';
 import { hasNetworkPolicy, protectedPodsOf } from './network-policy';
 import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';
 import { classifyHost } from '../checks/syntax';
@@ -48,6 +49,7 @@ export function checkIstio(policies: PolicyModel[], ports: Map<string, Map<Servi
   problems.push(...hostConflicts(istioPolicies, ports));
   problems.push(...hostnameTcpPortConflicts(istioPolicies));
   problems.push(...gatewayIdentityConflicts(istioPolicies));
+  problems.push(...portServiceNameConflicts(istioPolicies, ports));
   problems.push(...sidecarScopes(policies, ports).problems);
   return problems;
 }
@@ -234,6 +236,25 @@ function translatedPortWarnings(policy: PolicyModel, ports: Map<ServiceModel, nu
           manifest: `map port ${port} to container port ${port} in the gateway's Service, or set another byEgressGateway.port`,
         },
       }));
+  }
+  return problems;
+}
+
+/**
+ * A gateway port's Service named like another gateway's own Service in the same namespace
+ * (`<a>-<port>` is the Service of gateway port `<port>` of Service `<a>`) would replace it.
+ */
+function portServiceNameConflicts(policies: PolicyModel[], ports: Map<string, Map<ServiceModel, number>>): Problem[] {
+  const problems: Problem[] = [];
+  for (const policy of policies) {
+    const istio = policy.istio;
+    for (const port of new Set(ports.get(policy.gateway)?.values() ?? [])) {
+      const name = gatewayPortServiceName(istio, port);
+      const other = policies.find((o) => o.istio.gatewayNamespace === istio.gatewayNamespace && o.istio.gatewayServiceName === name);
+      if (!other) continue;
+      problems.push(istioError('ISTIO_GATEWAY_CONFLICT', policy.subject, ['istio', 'gatewayServiceName'],
+        msg`the Service of gateway port ${port} of gateway '${policy.gateway}' is ${istio.gatewayNamespace}/${name}, the Service of gateway '${other.gateway}' (at ${ref(other.subject)}): give one of them another gatewayServiceName`));
+    }
   }
   return problems;
 }

@@ -300,3 +300,26 @@ describe('6. gateway ports that stock gateway Services translate', () => {
     expect(traceRoute(objects, untranslated, r.client, r.request, r.expect)).toMatchObject({ ok: true });
   });
 });
+
+describe('the gateway ports\' Services', () => {
+  test('one named like another gateway\'s own Service in its namespace is refused', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO });
+    const chart = new Chart(app, 'c');
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { gatewayServiceName: 'egress', gatewayLabels: { gw: 'a' } } })
+      .addRule('r').allowFrom(EgressSource.namespace('team1')).allowTo(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', istio: { gatewayServiceName: 'egress-10443', gatewayLabels: { gw: 'b' } } })
+      .addRule('r').allowFrom(EgressSource.namespace('team1')).allowTo(ExternalService.https('bank', { hosts: ['bank.example.com'], gatewayPort: 10444 }));
+    expect(() => synthObjects(app)).toThrow(
+      "[c/A] istio.gatewayServiceName: the Service of gateway port 10443 of gateway 'gw-a' is istio-system/egress-10443, the Service of gateway 'gw-b' (at c/B): give one of them another gatewayServiceName");
+  });
+
+  test('names past 63 characters are hashed and keep the port', () => {
+    const spec: PolicySpec[] = [{ gateway: 'gw-a', rules: [{ sources: [{ namespace: 'team1' }], services: [{ name: 'api', protocol: 'HTTPS', hosts: ['api.example.com'], port: 443, gatewayPort: 10443 }] }] }];
+    const objects = synthObjects(buildApp(spec, { gatewayServiceName: `egress-${'x'.repeat(56)}` }));
+    const service = objects.find((o) => o.apiVersion === 'v1' && o.kind === 'Service');
+    expect(service.metadata.name).toMatch(/^egress-x+-[0-9a-f]{8}-10443$/);
+    expect(service.metadata.name.length).toBeLessThanOrEqual(63);
+    expectAllAllowed(objects, spec, () => ({ ...defaultGateway('gw-a'), serviceName: `egress-${'x'.repeat(56)}` }));
+  });
+});

@@ -4,6 +4,7 @@ import { Example1, Example2, Example3 } from '../../examples/documented-examples
 import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion } from '../../src';
 import { allowedRequests, buildApp, defaultGateway, PolicySpec, ServiceSpec, SourceSpec, specAllows } from '../util/egress-spec';
 import { istioSchemaErrors } from '../util/istio-schema';
+import { outboundClusters } from '../util/istiod-model';
 import { meshConsistencyErrors, traceRoute } from '../util/route-chains';
 import { synthObjects, testApp } from '../util/synth';
 
@@ -254,6 +255,8 @@ describe('random Apps', () => {
     fc.constantFrom('a', 'b').map((app) => ({ namespace: 'ns-2', labels: { app }, serviceAccount: `sa-${app}` })),
     fc.constant({ namespace: 'ns-3', serviceAccount: 'sa-x' }),
     fc.constant({ namespace: 'ns-4', labels: { app: 'a' } }),
+    // The mesh's root namespace, where the gateways run too (see istiod-model.ts destinationRulesFor).
+    fc.constant({ namespace: 'istio-system', serviceAccount: 'ops' }),
   );
   const policyArb = (gateway: string) => fc.record({
     services: fc.array(serviceArb(gateway), { minLength: 1, maxLength: 5 }),
@@ -304,9 +307,17 @@ describe('random Apps', () => {
       const objects = synthObjects(buildApp(spec, { apiVersion: gen.apiVersion }));
       everything.push(...objects);
       expect(meshConsistencyErrors(objects)).toEqual([]);
+      const portsOf = new Map<string, Set<string>>();
       for (const r of allowedRequests(spec)) {
         const trace = traceRoute(objects, r.gateway, r.client, r.request, r.expect);
         if (!trace.ok) throw new Error(`${JSON.stringify(r.client)} -> ${JSON.stringify(r.request)}: ${trace.stage}: ${trace.reason}\n${JSON.stringify(spec)}`);
+        portsOf.set(r.client.namespace, (portsOf.get(r.client.namespace) ?? new Set()).add(`${r.gateway.name}:${trace.gatewayPort}`));
+      }
+      // Clusters (istiod-model.ts): a pod of a source namespace gets one gateway subset cluster per
+      // gateway port its namespace uses (the default sidecarEgressHosts show them all), no more.
+      for (const ns of ['ns-1', 'ns-2', 'ns-3', 'ns-4', 'istio-system', 'outsider']) {
+        expect({ ns, clusters: outboundClusters(objects, { namespace: ns, labels: { app: 'a' } }).subsetClusters })
+          .toEqual({ ns, clusters: portsOf.get(ns)?.size ?? 0 });
       }
       // Pods that no source covers: another label, another service account, another namespace.
       const probes = [
@@ -321,6 +332,8 @@ describe('random Apps', () => {
         { namespace: 'ns-4', labels: { app: 'b' } },
         { namespace: 'ns-4', labels: { app: 'a' } },
         { namespace: 'outsider', labels: { app: 'a' }, serviceAccount: 'sa-x' },
+        { namespace: 'istio-system', serviceAccount: 'ops' },
+        { namespace: 'istio-system', serviceAccount: 'other' },
       ];
       for (const p of spec) {
         for (const s of p.rules.flatMap((r) => r.services)) {
