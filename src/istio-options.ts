@@ -20,15 +20,18 @@ export interface IstioOptions {
   readonly apiVersion?: IstioApiVersion;
 
   /**
-   * Namespace of the egress gateway's pods and Service. The Gateway, the gateway's
-   * DestinationRules and the AuthorizationPolicy go there; ServiceEntries and VirtualServices go
-   * to the policy's own namespace.
+   * Namespace of the egress gateway's pods and Service. The Gateway, the Service and
+   * DestinationRule of each gateway port, the TLS-origination DestinationRules and the
+   * AuthorizationPolicies go there; ServiceEntries and VirtualServices go to the policy's own
+   * namespace.
    * @default 'istio-system'
    */
   readonly gatewayNamespace?: string;
 
   /**
-   * Name of the egress gateway's Kubernetes Service, which sidecars send egress traffic to.
+   * Name of the egress gateway's Kubernetes Service (see `gatewayService`). Sidecars send egress
+   * traffic to a single-port Service per gateway port, named `<gatewayServiceName>-<port>`, which
+   * the App emits.
    * @default - the gateway name
    */
   readonly gatewayServiceName?: string;
@@ -76,7 +79,8 @@ export interface IstioOptions {
 
   /**
    * Emit the gateway's Kubernetes Service with every gateway port in use (open-source Istio; for
-   * gateways whose Service this App owns). Needs an output with Istio objects.
+   * gateways whose Service this App owns). Needs an output with Istio objects. When it is off, a
+   * gateway port that stock gateway Services map to another container port (80, 443) is warned about.
    * @default false
    */
   readonly gatewayService?: boolean;
@@ -91,7 +95,9 @@ export interface IstioOptions {
   /**
    * Emit a Kubernetes NetworkPolicy per source that lets its pods reach only the egress gateway,
    * DNS and the mesh control plane (defence in depth against pods that bypass their sidecar).
-   * NetworkPolicies are additive: allow the pods' other traffic with policies of your own.
+   * NetworkPolicies are additive: allow the pods' other traffic with policies of your own. They
+   * never select the gateway's, the control plane's or the DNS pods; a source known only by its
+   * service account gets none (a NetworkPolicy selects pods by labels), with a warning.
    * @default false
    */
   readonly networkPolicy?: boolean;

@@ -332,9 +332,9 @@ describe('Guardrail.PLAIN_HTTP', () => {
     }));
     // Sidecars are merged across every policy of the App, so they belong to none and carry no policy's annotation.
     const objects = synthObjects(app).filter((o) => o.kind !== 'Sidecar');
-    expect(objects.map((o) => o.kind).sort()).toEqual(['AuthorizationPolicy', 'DestinationRule', 'Gateway', 'ServiceEntry', 'VirtualService']);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['AuthorizationPolicy', 'AuthorizationPolicy', 'DestinationRule', 'Gateway', 'Service', 'ServiceEntry', 'VirtualService']);
     for (const obj of objects) {
-      expect(obj.metadata.annotations).toEqual({ [ANNOTATION]: 'service partner: PLAIN_HTTP: payloads are signed' });
+      expect(obj.metadata.annotations[ANNOTATION]).toEqual('service partner: PLAIN_HTTP: payloads are signed');
     }
   });
 });

@@ -2,6 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { CommandOption, usageError } from './command';
 import { InputDocument, Inputs, positionOf } from './input';
 import { Diagnostic, plural } from './output';
+import { partialInputWarnings } from './partial-input';
 import { AsmVersion } from '../asm-version';
 import { EgressRegistry } from '../egress-registry';
 import { EgressSettings } from '../egress-settings';
@@ -144,6 +145,8 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     const field = formatField(p.field);
     diagnostics.push({ ...where, field: field || undefined, message: `[${p.subject}] ${problemText(p, 'manifest', locate)}`, severity: p.severity });
   }
+  const built = policies.flatMap((p) => (p.adoption.policy ? [p.adoption.policy] : []));
+  diagnostics.push(...partialInputWarnings(inputs, built));
   if (policies.length === 0) {
     // Checking nothing is almost always a mistake (a misspelt kind, the wrong folder): a CI gate
     // must not pass on it.

@@ -1,3 +1,5 @@
+import { gatewayPortServiceName } from './names';
+import { hasNetworkPolicy, protectedPodsOf } from './network-policy';
 import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';
 import { classifyHost } from '../checks/syntax';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
@@ -39,23 +41,16 @@ export function checkIstio(policies: PolicyModel[], ports: Map<string, Map<Servi
     if (asmPorts && istio.istioGateway && includesAsm(policy.output)) {
       at(policy.subject, ['istio', 'istioGateway'], `ASM allocates the ports of gateway '${policy.gateway}' at run time, so they cannot be listed in its IstioGateway`);
     }
-    if (istio.networkPolicy) {
-      for (const rule of policy.rules) {
-        rule.sources.forEach((source, i) => {
-          if (source.namespace === '*') {
-            at(rule.subject, ['from', i, 'namespace'], 'a NetworkPolicy belongs to one namespace, so a source of every namespace cannot have one (istio.networkPolicy)',
-              'ISTIO_NETWORK_POLICY');
-          }
-        });
-      }
-    }
+    if (istio.networkPolicy) problems.push(...networkPolicyProblems(policy));
+    if (rendersIstio(policy) && !istio.gatewayService) problems.push(...translatedPortWarnings(policy, ports.get(policy.gateway)));
   }
 
   const istioPolicies = policies.filter(rendersIstio);
   problems.push(...hostConflicts(istioPolicies, ports));
   problems.push(...hostnameTcpPortConflicts(istioPolicies));
   problems.push(...gatewayIdentityConflicts(istioPolicies));
-  problems.push(...sidecarScopes(policies).problems);
+  problems.push(...portServiceNameConflicts(istioPolicies, ports));
+  problems.push(...sidecarScopes(policies, ports).problems);
   return problems;
 }
 
@@ -164,5 +159,102 @@ function gatewayIdentityConflicts(policies: PolicyModel[]): Problem[] {
       }
     }
   });
+  return problems;
+}
+
+/**
+ * NetworkPolicies that cannot be emitted as asked: a source of every namespace; a source whose
+ * selector could select the pods it must reach (the gateway's, the control plane's, DNS) when
+ * they cannot be left out exactly. Pods selected by one label are left out with a `NotIn`
+ * expression; those selected by several labels cannot be, since a selector cannot say "not all of
+ * these". A source known only by its service account gets none, which a warning says.
+ */
+function networkPolicyProblems(policy: PolicyModel): Problem[] {
+  const problems: Problem[] = [];
+  for (const rule of policy.rules) {
+    rule.sources.forEach((source, i) => {
+      if (source.namespace === '*') {
+        problems.push(problem('ISTIO_NETWORK_POLICY', ['from', i, 'namespace'],
+          'a NetworkPolicy belongs to one namespace, so a source of every namespace cannot have one (istio.networkPolicy)', { subject: rule.subject }));
+        return;
+      }
+      if (!hasNetworkPolicy(source)) {
+        const namespaceWide = rule.sources.some((t) => t.namespace === source.namespace && t.labels === undefined && t.serviceAccount === undefined);
+        if (namespaceWide) return;
+        problems.push(problem('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT', ['from', i, 'serviceAccountName'],
+          `a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts the pods of service account '${source.serviceAccount}' `
+          + `in namespace '${source.namespace}' (istio.networkPolicy): the gateway still admits only that service account, but its pods can bypass their sidecar`,
+          {
+            severity: 'warning',
+            subject: rule.subject,
+            fix: {
+              constructs: 'add a workloadSelector to the source (EgressSource.namespace(ns, { serviceAccountName, workloadSelector }), or EgressSource.fromWorkload) to have its pods restricted',
+              manifest: 'add a workloadSelector next to the serviceAccount of the source to have its pods restricted',
+            },
+          }));
+        return;
+      }
+      for (const pods of protectedPodsOf(source, policy.istio).filter((p) => Object.keys(p.labels).length > 1)) {
+        const how = 'give the source a workloadSelector with a label that those pods carry with another value, or select those pods by one label';
+        problems.push(problem('ISTIO_NETWORK_POLICY', source.labels ? ['from', i, 'workloadSelector'] : ['from', i, 'namespace'],
+          `the NetworkPolicy of this source would select the ${pods.what} pods in namespace '${pods.namespace}' (istio.${pods.option}) and cut them off; `
+          + 'they are selected by several labels, which a NetworkPolicy selector cannot leave out exactly',
+          { subject: rule.subject, fix: { constructs: `${how} (istio.${pods.option}), or set istio.networkPolicy to false`, manifest: how } }));
+      }
+    });
+  }
+  return problems;
+}
+
+/** Gateway ports that the stock egress gateway Service maps to another container port (Istio's Helm chart and istioctl). */
+const STOCK_TRANSLATED_PORTS = new Map([[80, 8080], [443, 8443]]);
+
+/**
+ * The gateway listens on the container port that a Service of its pods maps a server's port to
+ * (model/gateway.go `resolvePorts`: the first such Service), while the AuthorizationPolicies and
+ * the gateway port's Service use the port itself. With the stock Service (80 -> 8080) every
+ * request on port 80 would be denied or refused. Warned when the App does not own the Service.
+ */
+function translatedPortWarnings(policy: PolicyModel, ports: Map<ServiceModel, number> | undefined): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<number>();
+  for (const { service, rule, index } of servicesOf(policy)) {
+    const port = ports?.get(service);
+    const target = port === undefined ? undefined : STOCK_TRANSLATED_PORTS.get(port);
+    if (port === undefined || target === undefined || seen.has(port)) continue;
+    seen.add(port);
+    const istio = policy.istio;
+    problems.push(problem('ISTIO_GATEWAY_PORT_TRANSLATED', ['to', index, 'byEgressGateway', 'port'],
+      `gateway port ${port}: the stock egress gateway Service maps port ${port} to container port ${target}; if Service `
+      + `${istio.gatewayNamespace}/${istio.gatewayServiceName} does, the gateway may listen on ${target} while its AuthorizationPolicies admit port ${port} `
+      + 'and the port\'s Service sends to it, so every request on it fails',
+      {
+        severity: 'warning',
+        subject: rule.subject,
+        fix: {
+          constructs: `map port ${port} to container port ${port} in the gateway's Service (or let the App own it: istio.gatewayService), or give the service another gatewayPort`,
+          manifest: `map port ${port} to container port ${port} in the gateway's Service, or set another byEgressGateway.port`,
+        },
+      }));
+  }
+  return problems;
+}
+
+/**
+ * A gateway port's Service named like another gateway's own Service in the same namespace
+ * (`<a>-<port>` is the Service of gateway port `<port>` of Service `<a>`) would replace it.
+ */
+function portServiceNameConflicts(policies: PolicyModel[], ports: Map<string, Map<ServiceModel, number>>): Problem[] {
+  const problems: Problem[] = [];
+  for (const policy of policies) {
+    const istio = policy.istio;
+    for (const port of new Set(ports.get(policy.gateway)?.values() ?? [])) {
+      const name = gatewayPortServiceName(istio, port);
+      const other = policies.find((o) => o.istio.gatewayNamespace === istio.gatewayNamespace && o.istio.gatewayServiceName === name);
+      if (!other) continue;
+      problems.push(istioError('ISTIO_GATEWAY_CONFLICT', policy.subject, ['istio', 'gatewayServiceName'],
+        msg`the Service of gateway port ${port} of gateway '${policy.gateway}' is ${istio.gatewayNamespace}/${name}, the Service of gateway '${other.gateway}' (at ${ref(other.subject)}): give one of them another gatewayServiceName`));
+    }
+  }
   return problems;
 }

@@ -3,6 +3,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { labelsPart, objectName } from './names';
+import { hasNetworkPolicy, protectedPodsOf } from './network-policy';
 import { IstioObject, planPolicy, planSidecar } from './plan';
 import { labelsKey, rendersIstio, sidecarScopes } from './sidecar-scopes';
 import { servicePortsOf } from '../allocation/service-ports';
@@ -18,7 +19,7 @@ import type { NetworkPolicyDestination } from '../network-policy-destination';
 export const ISTIO_CONTAINER_ID = 'Istio';
 
 /** The L1 class of each kind, per API version. */
-const L1: Record<IstioObject['kind'], Record<IstioApiVersion, new (scope: Construct, id: string, props: any) => ApiObject>> = {
+const L1: Record<Exclude<IstioObject['kind'], 'Service'>, Record<IstioApiVersion, new (scope: Construct, id: string, props: any) => ApiObject>> = {
   ServiceEntry: { [IstioApiVersion.V1]: net.ServiceEntry, [IstioApiVersion.V1BETA1]: net.ServiceEntryV1Beta1 },
   VirtualService: { [IstioApiVersion.V1]: net.VirtualService, [IstioApiVersion.V1BETA1]: net.VirtualServiceV1Beta1 },
   DestinationRule: { [IstioApiVersion.V1]: net.DestinationRule, [IstioApiVersion.V1BETA1]: net.DestinationRuleV1Beta1 },
@@ -78,14 +79,17 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
     if (istio.networkPolicy) networkPolicies(container(policy.gateway), policy);
   }
 
-  for (const scope of sidecarScopes(model.policies).scopes) {
+  for (const scope of sidecarScopes(model.policies, model.ports).scopes) {
     create(container(scope.home.gateway), planSidecar(scope), scope.home.istio.apiVersion);
   }
 }
 
 function create(scope: Construct, object: IstioObject, apiVersion: IstioApiVersion): ApiObject {
   const { name, namespace } = object.props.metadata!;
-  return new L1[object.kind][apiVersion](scope, `${object.kind}.${namespace}.${name}`, object.props);
+  const id = `${object.kind}.${namespace}.${name}`;
+  // A gateway port's Service: plain data, as planned.
+  if (object.kind === 'Service') return new ApiObject(scope, id, { apiVersion: 'v1', kind: 'Service', ...object.props });
+  return new L1[object.kind][apiVersion](scope, id, object.props);
 }
 
 /**
@@ -98,15 +102,20 @@ function networkPolicies(scope: Construct, policy: PolicyModel): void {
   for (const rule of policy.rules) {
     for (const source of rule.sources) {
       const key = `${source.namespace}|${labelsKey(source.labels)}`;
-      if (done.has(key)) continue;
+      if (done.has(key) || !hasNetworkPolicy(source)) continue;
       done.add(key);
+      // Never select the pods the policy lets the source reach (checked: each is selected by one label).
+      const expressions = protectedPodsOf(source, istio)
+        .flatMap((pods) => Object.entries(pods.labels).map(([k, v]) => kplus.LabelExpression.notIn(k, [v])));
       const base = `egress-via-${policy.gateway}`;
       const name = source.labels ? objectName(base, labelsPart(source.labels)) : objectName(base);
       const id = `NetworkPolicy.${source.namespace}.${name}`;
       const peer = (suffix: string) => `${id}.${suffix}`;
       new kplus.NetworkPolicy(scope, id, {
         metadata: { name, namespace: source.namespace },
-        selector: source.labels ? kplus.Pods.select(scope, peer('Pods'), { labels: source.labels }) : kplus.Pods.all(scope, peer('Pods')),
+        selector: source.labels || expressions.length > 0
+          ? kplus.Pods.select(scope, peer('Pods'), { labels: source.labels, expressions })
+          : kplus.Pods.all(scope, peer('Pods')),
         egress: {
           default: kplus.NetworkPolicyTrafficDefault.DENY,
           rules: [

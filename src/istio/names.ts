@@ -52,15 +52,34 @@ export function addressesOf(service: ServiceModel): string[] {
   return service.ipAddressed ? service.hosts.map((ip) => `${ip}/${isIP(ip) === 6 ? 128 : 32}`) : [];
 }
 
-/** The fully qualified host name of the gateway's Service. */
-export function gatewayServiceHost(istio: ResolvedIstioOptions): string {
-  return `${istio.gatewayServiceName}.${istio.gatewayNamespace}.svc.${istio.clusterDomain}`;
-}
-
-/** `exportTo` for objects in `ownNamespace` that `namespaces` must see (`.` for its own, `*` wins). */
-export function exportToOf(namespaces: Iterable<string>, ownNamespace: string): string[] {
-  const all = new Set<string>();
-  for (const ns of namespaces) all.add(ns === ownNamespace ? '.' : ns);
+/**
+ * `exportTo` naming every namespace that must see an object, literally (`*` wins over the rest).
+ * Never `.`: for a proxy in the mesh's root namespace, istiod looks up a root-namespace
+ * DestinationRule that is not private-only among the exported ones and accepts only `*` or the
+ * literal namespace name there (push_context.go `setDestinationRules`, `destinationRule`,
+ * `getExportedDestinationRuleFromNamespace`), so `.` next to another namespace hides it from its
+ * own namespace. A literal name means the same for every kind, in every namespace.
+ */
+export function exportToOf(namespaces: Iterable<string>): string[] {
+  const all = new Set(namespaces);
   if (all.has('*')) return ['*'];
   return [...all].sort();
+}
+
+/**
+ * The name of the Kubernetes Service that carries one gateway port (`<gateway Service>-<port>`):
+ * a DNS-1035 label, hashed past 63 characters. The port's digits after the last '-' keep the
+ * names of different Services and ports apart.
+ */
+export function gatewayPortServiceName(istio: ResolvedIstioOptions, port: number): string {
+  const name = `${istio.gatewayServiceName}-${port}`;
+  if (name.length <= MAX_NAME) return name;
+  const hash = shortHash(name);
+  const tail = `-${hash}-${port}`;
+  return `${istio.gatewayServiceName.slice(0, MAX_NAME - tail.length).replace(/-+$/, '')}${tail}`;
+}
+
+/** The fully qualified host name of a gateway port's Service. */
+export function gatewayPortHost(istio: ResolvedIstioOptions, port: number): string {
+  return `${gatewayPortServiceName(istio, port)}.${istio.gatewayNamespace}.svc.${istio.clusterDomain}`;
 }

@@ -1,4 +1,4 @@
-import { gatewayServiceHost, istioHostsOf } from './names';
+import { gatewayPortHost, istioHostsOf } from './names';
 import type { PolicyModel, ServiceModel, SourceModel } from '../model/model';
 import { includesIstio } from '../model/output';
 import { FieldPath, Message, msg, Problem, problem, ref } from '../model/problem';
@@ -18,6 +18,8 @@ export interface SidecarScope {
   readonly hosts: string[];
   /** The policy whose chart holds the Sidecar: the first by construct path among those with sources in the namespace. */
   readonly home: PolicyModel;
+  /** Every policy with sources in the namespace: the Sidecar is right only when all of them are synthesised together. */
+  readonly contributors: PolicyModel[];
 }
 
 /** Whether a policy renders Istio objects. */
@@ -30,12 +32,15 @@ export function enforcedSelector(policy: PolicyModel, source: SourceModel): bool
   return source.labels !== undefined && source.namespace !== '*' && policy.istio.enforceWorkloadSelectors;
 }
 
-/** The Sidecar egress hosts that let a pod use a service of a policy: its hosts and the gateway. */
-export function sidecarHostsOf(policy: PolicyModel, service: ServiceModel): string[] {
+/**
+ * The Sidecar egress hosts that let a pod use a service of a policy: its hosts and the Service of
+ * its gateway port (when the port is known: a policy whose ports ASM allocates renders no Istio objects).
+ */
+export function sidecarHostsOf(policy: PolicyModel, service: ServiceModel, port: number | undefined): string[] {
   const istio = policy.istio;
   return [
     ...istioHostsOf(service, policy.gateway).map((h) => `${policy.namespace}/${h}`),
-    `${istio.gatewayNamespace}/${gatewayServiceHost(istio)}`,
+    ...(port !== undefined ? [`${istio.gatewayNamespace}/${gatewayPortHost(istio, port)}`] : []),
   ];
 }
 
@@ -53,7 +58,9 @@ export function selectorsOverlap(a: Record<string, string>, b: Record<string, st
  * Every Sidecar of the App, and the problems that make Sidecars impossible: selectors of one
  * namespace that can select the same pod, and base hosts that would expose every egress host.
  */
-export function sidecarScopes(policies: PolicyModel[]): { scopes: SidecarScope[]; problems: Problem[] } {
+export function sidecarScopes(
+  policies: PolicyModel[], ports: Map<string, Map<ServiceModel, number>>,
+): { scopes: SidecarScope[]; problems: Problem[] } {
   const istio = policies.filter(rendersIstio).sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
   const problems: Problem[] = [];
   // The mesh has one root namespace; should policies disagree on it, every value they give counts.
@@ -107,7 +114,7 @@ export function sidecarScopes(policies: PolicyModel[]): { scopes: SidecarScope[]
   }
   for (const policy of istio) {
     for (const rule of policy.rules) {
-      const hosts = rule.services.flatMap((service) => sidecarHostsOf(policy, service));
+      const hosts = rule.services.flatMap((service) => sidecarHostsOf(policy, service, ports.get(policy.gateway)?.get(service)));
       rule.sources.forEach((source, i) => {
         const namespaces = source.namespace === '*' ? [...grants.keys()] : grants.has(source.namespace) ? [source.namespace] : [];
         for (const ns of namespaces) {
@@ -150,6 +157,7 @@ export function sidecarScopes(policies: PolicyModel[]): { scopes: SidecarScope[]
         labels: key === '' ? undefined : inNs.get(key)!.labels,
         hosts: [...new Set([...base, ...granted.keys()])].sort(),
         home: policiesOfNs[0],
+        contributors: policiesOfNs,
       });
     }
   }

@@ -230,8 +230,8 @@ spec:
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe([
-        `${old}:1:1: warning: skipped 7 objects that are not ASMEgressTrafficPolicy: 2 Sidecar, ${ISTIO_KINDS}`,
-        `${now}:1:1: warning: skipped 5 objects that are not ASMEgressTrafficPolicy: ${ISTIO_KINDS}`,
+        `${old}:1:1: warning: skipped 9 objects that are not ASMEgressTrafficPolicy: 2 AuthorizationPolicy, 2 Sidecar, ${ISTIO_KINDS}`,
+        `${now}:1:1: warning: skipped 7 objects that are not ASMEgressTrafficPolicy: 2 AuthorizationPolicy, ${ISTIO_KINDS}`,
         noPolicy(old), noPolicy(now), '',
       ].join('\n'));
     });
@@ -239,7 +239,7 @@ spec:
     test('Istio-only output on one side: exit 2, that file named', () => {
       const old = file('old.yaml', policy(443));
       const now = istioOnly('new.yaml', EgressSource.namespace('team-a'));
-      expect(run('diff', old, now)).toEqual({ status: 2, stdout: '', stderr: `${now}:1:1: warning: skipped 5 objects that are not ASMEgressTrafficPolicy: ${ISTIO_KINDS}\n${noPolicy(now)}\n` });
+      expect(run('diff', old, now)).toEqual({ status: 2, stdout: '', stderr: `${now}:1:1: warning: skipped 7 objects that are not ASMEgressTrafficPolicy: 2 AuthorizationPolicy, ${ISTIO_KINDS}\n${noPolicy(now)}\n` });
     });
 
     test('an empty file: exit 2, on either side and on both', () => {
@@ -303,4 +303,4 @@ spec:
 });
 
 /** The kinds of an Istio-only chart's objects (see istioOnly), which diff skips. */
-const ISTIO_KINDS = '1 AuthorizationPolicy, 1 DestinationRule, 1 Gateway, 1 ServiceEntry, 1 VirtualService';
+const ISTIO_KINDS = '1 DestinationRule, 1 Gateway, 1 Service, 1 ServiceEntry, 1 VirtualService';

@@ -25,8 +25,10 @@ test('example 1 (networking.istio.io/v1): HTTP from sleep-a through gateway port
   const { objects } = render((app) => new Example1(app, 'example-1'));
   expect(summary(objects)).toEqual([
     'Gateway istio-system/egressgateway-a',
-    'DestinationRule istio-system/egressgateway-a',
+    'Service istio-system/egressgateway-a-80',
+    'DestinationRule istio-system/egressgateway-a-80',
     'AuthorizationPolicy istio-system/egressgateway-a',
+    'AuthorizationPolicy istio-system/egressgateway-a.deny-other-sources',
     'ServiceEntry istio-egress/egressgateway-a.httpbin.org',
     'VirtualService istio-egress/egressgateway-a.httpbin.org',
     'ServiceEntry istio-egress/egressgateway-a.www.httpbin.org',
@@ -34,20 +36,24 @@ test('example 1 (networking.istio.io/v1): HTTP from sleep-a through gateway port
     'Sidecar mytest/egress-sidecar',
     expect.stringMatching(/^Sidecar mytest\/egress-sidecar\.app-sleep-a-[0-9a-f]{8}$/),
   ]);
-  expect(objects.every((o) => o.apiVersion.endsWith('/v1'))).toBe(true);
+  expect(objects.every((o) => o.apiVersion.endsWith('/v1') || (o.apiVersion === 'v1' && o.kind === 'Service'))).toBe(true);
+  // One subset on the one gateway port, for the namespace of the source only.
+  const rule = objects.find((o) => o.kind === 'DestinationRule');
+  expect(rule.spec).toMatchObject({ host: 'egressgateway-a-80.istio-system.svc.cluster.local', exportTo: ['mytest'] });
+  expect(rule.spec.subsets).toHaveLength(1);
   expect(objects.find((o) => o.kind === 'Gateway').spec.servers).toEqual([{
     port: { number: 80, name: 'https-80', protocol: 'HTTPS' },
     hosts: ['istio-egress/httpbin.org', 'istio-egress/www.httpbin.org'],
     tls: { mode: 'ISTIO_MUTUAL' },
   }]);
-  expect(istioSchemaErrors(objects)).toEqual([]);
+  expect(istioSchemaErrors(istioOnly(objects))).toEqual([]);
   expect(meshConsistencyErrors(objects)).toEqual([]);
   expect(objects).toMatchSnapshot();
 });
 
 test('example 2 (networking.istio.io/v1beta1): HTTPS upgrade on port 80, HTTPS on 444 and 445', () => {
   const { objects } = render((app) => new Example2(app, 'example-2'), { apiVersion: IstioApiVersion.V1BETA1 });
-  expect(new Set(objects.map((o) => o.apiVersion))).toEqual(new Set(['networking.istio.io/v1beta1', 'security.istio.io/v1beta1']));
+  expect(new Set(objects.map((o) => o.apiVersion))).toEqual(new Set(['networking.istio.io/v1beta1', 'security.istio.io/v1beta1', 'v1']));
   const servers = objects.find((o) => o.kind === 'Gateway').spec.servers;
   expect(servers.map((s: any) => [s.port.number, s.port.protocol])).toEqual([[80, 'HTTPS'], [444, 'TLS'], [445, 'TLS']]);
   // The upgrade: both httpbin hosts reach port 443 from the gateway only, verified.
@@ -63,7 +69,7 @@ test('example 2 (networking.istio.io/v1beta1): HTTPS upgrade on port 80, HTTPS o
       tls: { mode: 'SIMPLE', sni: host, caCertificates: '/etc/ssl/certs/ca-certificates.crt', subjectAltNames: [host] },
     }]);
   }
-  expect(istioSchemaErrors(objects)).toEqual([]);
+  expect(istioSchemaErrors(istioOnly(objects))).toEqual([]);
   expect(meshConsistencyErrors(objects)).toEqual([]);
   expect(objects).toMatchSnapshot();
 });
@@ -72,8 +78,11 @@ test('example 3 (networking.istio.io/v1, ports allocated): HTTP, HTTPS, an upgra
   const { app, objects } = render((a) => new Example3(a, 'example-3', GatewayPortAllocation.LIBRARY), { gatewayService: true, networkPolicy: true });
   const ports = EgressRegistry.of(app).gatewayPorts('egressgateway-a');
   expect(ports).toHaveLength(4); // one shared HTTP port, HTTPS and each TCP service on its own
-  const service = objects.find((o) => o.kind === 'Service');
+  const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'egressgateway-a');
   expect(service.spec.ports.map((p: any) => p.port)).toEqual(ports);
+  // And a single-port Service per gateway port, each with a DestinationRule of one subset.
+  expect(objects.filter((o) => o.kind === 'Service' && o.metadata.name !== 'egressgateway-a').map((o) => o.spec.ports.map((p: any) => p.port))).toEqual(ports.map((p) => [p]));
+  expect(objects.filter((o) => o.kind === 'DestinationRule' && o.spec.subsets).map((o) => o.spec.subsets.length)).toEqual(ports.map(() => 1));
   expect(objects.find((o) => o.kind === 'Gateway').spec.servers.map((s: any) => s.port.number)).toEqual(ports);
   const tcpByIp = objects.find((o) => o.kind === 'ServiceEntry' && o.metadata.name === 'egressgateway-a.tcp-svc1');
   expect(tcpByIp.spec).toMatchObject({ addresses: ['1.1.1.1/32'], resolution: 'STATIC', ports: [{ number: 44, protocol: 'TCP' }] });

@@ -16,6 +16,9 @@ const api = ExternalService.https('api', { hosts: ['api.example.com'] });
 const db = ExternalService.tcp('db', { hosts: ['8.8.8.8'], port: 5432 });
 const team = EgressSource.namespace('team-a');
 
+/** The annotation that lists the policies a Sidecar was merged from. */
+const POLICIES = 'egress.cdk8s-asm-egress.io/sidecar-policies';
+
 const ISTIO_KINDS = ['ServiceEntry', 'VirtualService', 'DestinationRule', 'Gateway', 'AuthorizationPolicy', 'Sidecar'];
 
 function setup(istio?: IstioOptions, output = EgressOutput.ISTIO) {
@@ -53,7 +56,7 @@ describe('output', () => {
     new EgressRule(teamChart, 'Api', { gateway: 'gw-a' }).allowFrom(team).allowTo(api);
     expect(Testing.synth(teamChart)).toEqual([]);
     const kinds = Testing.synth(chart).map((o) => o.kind);
-    expect(new Set(kinds)).toEqual(new Set(['Gateway', 'DestinationRule', 'AuthorizationPolicy', 'ServiceEntry', 'VirtualService']));
+    expect(new Set(kinds)).toEqual(new Set(['Gateway', 'Service', 'DestinationRule', 'AuthorizationPolicy', 'ServiceEntry', 'VirtualService']));
     expect(policy.node.tryFindChild('Istio')).toBeDefined();
   });
 });
@@ -73,8 +76,12 @@ describe('objects and where they go', () => {
       exportTo: ['istio-system', 'team-a', 'team-b'],
     });
     expect(named(objects, 'VirtualService', 'gw-a.api.example.com').spec.exportTo).toEqual(['istio-system', 'team-a', 'team-b']);
-    for (const kind of ['Gateway', 'DestinationRule', 'AuthorizationPolicy']) {
+    for (const kind of ['Gateway', 'AuthorizationPolicy']) {
       expect(named(objects, kind, 'gw-a').metadata.namespace).toBe('istio-system');
+    }
+    const port = EgressRegistry.of(app).gatewayPorts('gw-a')[0];
+    for (const kind of ['Service', 'DestinationRule']) {
+      expect(named(objects, kind, `gw-a-${port}`).metadata.namespace).toBe('istio-system');
     }
   });
 
@@ -82,9 +89,11 @@ describe('objects and where they go', () => {
     const { app, chart } = setup({ gatewayNamespace: 'egress-gw', gatewayServiceName: 'istio-egressgateway', gatewayLabels: { istio: 'egressgateway' }, clusterDomain: 'corp.local' });
     new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' }).addRule().allowFrom(team).allowTo(api);
     const objects = synthObjects(app);
-    const host = 'istio-egressgateway.egress-gw.svc.corp.local';
+    const port = EgressRegistry.of(app).gatewayPorts('gw-a')[0];
+    const host = `istio-egressgateway-${port}.egress-gw.svc.corp.local`;
     expect(named(objects, 'Gateway', 'gw-a').spec.selector).toEqual({ istio: 'egressgateway' });
-    expect(named(objects, 'DestinationRule', 'gw-a').spec.host).toBe(host);
+    expect(named(objects, 'Service', `istio-egressgateway-${port}`).spec.selector).toEqual({ istio: 'egressgateway' });
+    expect(named(objects, 'DestinationRule', `istio-egressgateway-${port}`).spec.host).toBe(host);
     expect(named(objects, 'AuthorizationPolicy', 'gw-a').spec.selector).toEqual({ matchLabels: { istio: 'egressgateway' } });
     const vs = named(objects, 'VirtualService', 'gw-a.api.example.com');
     expect(vs.spec.gateways).toEqual(['mesh', 'egress-gw/gw-a']);
@@ -131,12 +140,14 @@ describe('objects and where they go', () => {
     };
     const v1 = render(IstioApiVersion.V1);
     const v1beta1 = render(IstioApiVersion.V1BETA1);
-    expect(new Set(v1.map((o) => o.apiVersion))).toEqual(new Set(['networking.istio.io/v1', 'security.istio.io/v1']));
-    expect(new Set(v1beta1.map((o) => o.apiVersion))).toEqual(new Set(['networking.istio.io/v1beta1', 'security.istio.io/v1beta1']));
+    // The gateway ports' Services are core Kubernetes objects (v1) in both.
+    expect(new Set(v1.map((o) => o.apiVersion))).toEqual(new Set(['networking.istio.io/v1', 'security.istio.io/v1', 'v1']));
+    expect(new Set(v1beta1.map((o) => o.apiVersion))).toEqual(new Set(['networking.istio.io/v1beta1', 'security.istio.io/v1beta1', 'v1']));
     const strip = (objects: any[]) => objects.map(({ apiVersion, ...rest }) => rest);
     expect(strip(v1beta1)).toEqual(strip(v1));
-    expect(new Set(v1.map((o) => o.kind))).toEqual(new Set(ISTIO_KINDS));
-    expect(istioSchemaErrors([...v1, ...v1beta1])).toEqual([]);
+    expect(new Set(v1.map((o) => o.kind))).toEqual(new Set([...ISTIO_KINDS, 'Service']));
+    const istio = (objects: any[]) => objects.filter((o) => o.apiVersion !== 'v1');
+    expect(istioSchemaErrors([...istio(v1), ...istio(v1beta1)])).toEqual([]);
   });
 });
 
@@ -155,7 +166,7 @@ describe('TLS origination', () => {
     expect(dr.metadata.namespace).toBe('istio-system');
     expect(dr.spec).toEqual({
       host: 'bank.example.com',
-      exportTo: ['.'],
+      exportTo: ['istio-system'],
       trafficPolicy: {
         portLevelSettings: [{
           port: { number: 8080 },
@@ -252,7 +263,8 @@ describe('AuthorizationPolicy', () => {
       [{ source: { principals: ['*/sa/crawler'] } }],
     ]);
     expect(named(objects, 'ServiceEntry', 'gw-a.api.example.com').spec.exportTo).toEqual(['*']);
-    expect(named(objects, 'DestinationRule', 'gw-a').spec.exportTo).toEqual(['*']);
+    // The HTTPS port is open to every namespace; the HTTP port only to the service account's principal, from any namespace.
+    expect(byKind(objects, 'DestinationRule').filter((d) => d.spec.subsets).map((d) => d.spec.exportTo)).toEqual([['*'], ['*']]);
   });
 
   test('dry run is an annotation', () => {
@@ -295,21 +307,26 @@ describe('Sidecars for workload selectors', () => {
       {
         apiVersion: 'networking.istio.io/v1',
         kind: 'Sidecar',
-        metadata: { name: 'egress-sidecar', namespace: 'team-a' },
+        metadata: { name: 'egress-sidecar', namespace: 'team-a', annotations: { [POLICIES]: 'istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b' } },
         spec: {
-          egress: [{ hosts: ['./*', 'istio-egress/bank.example.com', 'istio-system/gw-a.istio-system.svc.cluster.local'] }],
+          egress: [{ hosts: ['./*', 'istio-egress/bank.example.com', expect.stringMatching(/^istio-system\/gw-a-\d+\.istio-system\.svc\.cluster\.local$/)] }],
           outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
         },
       },
       {
         apiVersion: 'networking.istio.io/v1',
         kind: 'Sidecar',
-        metadata: { name: expect.stringMatching(/^egress-sidecar\.app-sleep-[0-9a-f]{8}$/), namespace: 'team-a' },
+        metadata: {
+          name: expect.stringMatching(/^egress-sidecar\.app-sleep-[0-9a-f]{8}$/),
+          namespace: 'team-a',
+          annotations: { [POLICIES]: 'istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b' },
+        },
         spec: {
           workloadSelector: { labels: { app: 'sleep' } },
           egress: [{
             hosts: ['./*', 'istio-egress/api.example.com', 'istio-egress/bank.example.com',
-              'istio-system/gw-a.istio-system.svc.cluster.local', 'istio-system/gw-b.istio-system.svc.cluster.local'],
+              expect.stringMatching(/^istio-system\/gw-a-\d+\.istio-system\.svc\.cluster\.local$/),
+              expect.stringMatching(/^istio-system\/gw-b-\d+\.istio-system\.svc\.cluster\.local$/)],
           }],
           outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
         },

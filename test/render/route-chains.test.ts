@@ -4,6 +4,7 @@ import { Example1, Example2, Example3 } from '../../examples/documented-examples
 import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion } from '../../src';
 import { allowedRequests, buildApp, defaultGateway, PolicySpec, ServiceSpec, SourceSpec, specAllows } from '../util/egress-spec';
 import { istioSchemaErrors } from '../util/istio-schema';
+import { outboundClusters } from '../util/istiod-model';
 import { meshConsistencyErrors, traceRoute } from '../util/route-chains';
 import { synthObjects, testApp } from '../util/synth';
 
@@ -102,7 +103,7 @@ describe('documented examples, converted to Istio', () => {
     const app = istioApp({ apiVersion: IstioApiVersion.V1BETA1 });
     DOCUMENTED[2].build(app);
     const objects = synthObjects(app);
-    expect(new Set(objects.map((o) => o.apiVersion))).toEqual(new Set(['networking.istio.io/v1beta1', 'security.istio.io/v1beta1']));
+    expect(new Set(objects.map((o) => o.apiVersion))).toEqual(new Set(['networking.istio.io/v1beta1', 'security.istio.io/v1beta1', 'v1']));
     for (const r of allowedRequests(DOCUMENTED[2].spec)) {
       expect(traceRoute(objects, r.gateway, r.client, r.request, r.expect)).toMatchObject({ ok: true });
     }
@@ -129,6 +130,10 @@ describe('service accounts and gateway settings', () => {
       expect(traceRoute(objects, r.gateway, r.client, r.request, r.expect)).toMatchObject({ ok: true });
     }
     expect(traceRoute(objects, gateway, { namespace: 'shop', serviceAccount: 'cart' }, { protocol: 'HTTPS', host: 'api.stripe.com', port: 443 }))
+      .toEqual({ ok: false, stage: 'authorization', reason: 'denied by a DENY policy' });
+    // Without the DENY guard, the ALLOW policy alone stops it too.
+    const allowOnly = objects.filter((o) => !(o.kind === 'AuthorizationPolicy' && o.spec.action === 'DENY'));
+    expect(traceRoute(allowOnly, gateway, { namespace: 'shop', serviceAccount: 'cart' }, { protocol: 'HTTPS', host: 'api.stripe.com', port: 443 }))
       .toEqual({ ok: false, stage: 'authorization', reason: expect.stringMatching(/^no ALLOW rule admits corp.example\/ns\/shop\/sa\/cart to port \d+$/) });
   });
 
@@ -250,6 +255,8 @@ describe('random Apps', () => {
     fc.constantFrom('a', 'b').map((app) => ({ namespace: 'ns-2', labels: { app }, serviceAccount: `sa-${app}` })),
     fc.constant({ namespace: 'ns-3', serviceAccount: 'sa-x' }),
     fc.constant({ namespace: 'ns-4', labels: { app: 'a' } }),
+    // The mesh's root namespace, where the gateways run too (see istiod-model.ts destinationRulesFor).
+    fc.constant({ namespace: 'istio-system', serviceAccount: 'ops' }),
   );
   const policyArb = (gateway: string) => fc.record({
     services: fc.array(serviceArb(gateway), { minLength: 1, maxLength: 5 }),
@@ -300,9 +307,17 @@ describe('random Apps', () => {
       const objects = synthObjects(buildApp(spec, { apiVersion: gen.apiVersion }));
       everything.push(...objects);
       expect(meshConsistencyErrors(objects)).toEqual([]);
+      const portsOf = new Map<string, Set<string>>();
       for (const r of allowedRequests(spec)) {
         const trace = traceRoute(objects, r.gateway, r.client, r.request, r.expect);
         if (!trace.ok) throw new Error(`${JSON.stringify(r.client)} -> ${JSON.stringify(r.request)}: ${trace.stage}: ${trace.reason}\n${JSON.stringify(spec)}`);
+        portsOf.set(r.client.namespace, (portsOf.get(r.client.namespace) ?? new Set()).add(`${r.gateway.name}:${trace.gatewayPort}`));
+      }
+      // Clusters (istiod-model.ts): a pod of a source namespace gets one gateway subset cluster per
+      // gateway port its namespace uses (the default sidecarEgressHosts show them all), no more.
+      for (const ns of ['ns-1', 'ns-2', 'ns-3', 'ns-4', 'istio-system', 'outsider']) {
+        expect({ ns, clusters: outboundClusters(objects, { namespace: ns, labels: { app: 'a' } }).subsetClusters })
+          .toEqual({ ns, clusters: portsOf.get(ns)?.size ?? 0 });
       }
       // Pods that no source covers: another label, another service account, another namespace.
       const probes = [
@@ -317,6 +332,8 @@ describe('random Apps', () => {
         { namespace: 'ns-4', labels: { app: 'b' } },
         { namespace: 'ns-4', labels: { app: 'a' } },
         { namespace: 'outsider', labels: { app: 'a' }, serviceAccount: 'sa-x' },
+        { namespace: 'istio-system', serviceAccount: 'ops' },
+        { namespace: 'istio-system', serviceAccount: 'other' },
       ];
       for (const p of spec) {
         for (const s of p.rules.flatMap((r) => r.services)) {
@@ -348,18 +365,33 @@ describe('the checker itself', () => {
     return JSON.parse(JSON.stringify(synthObjects(app)));
   }
   const find = (objs: any[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name);
+  /** The Service and DestinationRule of the gateway port that taobao.com's route leads to. */
+  const portOf = (objs: any[]) => find(objs, 'VirtualService', 'egressgateway-a.taobao.com').spec.http[0].route[0].destination.port.number;
+  const portService = (objs: any[]) => find(objs, 'Service', `egressgateway-a-${portOf(objs)}`);
+  const portRule = (objs: any[]) => find(objs, 'DestinationRule', `egressgateway-a-${portOf(objs)}`);
 
   test('accepts the intact chain', () => {
-    expect(traceRoute(objects(), gw, client, request, expectation)).toMatchObject({ ok: true, sni: 'taobao.com', upstream: 'taobao.com:443' });
+    // HTTP services share the gateway port, whose one subset sends a host of one of them (the first by name).
+    expect(traceRoute(objects(), gw, client, request, expectation)).toMatchObject({ ok: true, sni: 'aliyun.com', upstream: 'taobao.com:443' });
   });
 
   test.each<[string, (objs: any[]) => void, string]>([
-    ['mesh leg to another gateway port', (o) => { find(o, 'VirtualService', 'egressgateway-a.taobao.com').spec.http[0].route[0].destination.port.number = 1; }, 'gateway-subset'],
-    ['subset without mutual TLS', (o) => { find(o, 'DestinationRule', 'egressgateway-a').spec.subsets.find((s: any) => s.name === 'https-upgrade').trafficPolicy.portLevelSettings[0].tls.mode = 'DISABLE'; }, 'gateway-subset'],
-    ['gateway Service without the port', (o) => { o.find((x) => x.kind === 'Service').spec.ports.pop(); }, 'gateway-service'],
-    ['gateway Service whose container port the AuthorizationPolicy does not name', (o) => {
-      o.find((x) => x.kind === 'Service').spec.ports.forEach((p: any) => { p.targetPort = p.port + 1; });
+    ['mesh leg to another gateway port', (o) => { find(o, 'VirtualService', 'egressgateway-a.taobao.com').spec.http[0].route[0].destination.port.number = 1; }, 'gateway-service'],
+    ['mesh leg to the gateway\'s own Service, which is not emitted here', (o) => {
+      find(o, 'VirtualService', 'egressgateway-a.taobao.com').spec.http[0].route[0].destination.host = 'egressgateway-a.istio-system.svc.cluster.local';
+    }, 'gateway-subset'],
+    ['subset without mutual TLS', (o) => { portRule(o).spec.subsets[0].trafficPolicy.portLevelSettings[0].tls.mode = 'DISABLE'; }, 'gateway-subset'],
+    ['subset with an SNI that the server does not accept', (o) => { portRule(o).spec.subsets[0].trafficPolicy.portLevelSettings[0].tls.sni = 'outbound_.80_._.x'; }, 'gateway-server'],
+    ['port Service not exported to the source namespace', (o) => { portService(o).metadata.annotations['networking.istio.io/exportTo'] = 'elsewhere'; }, 'gateway-service'],
+    ['port Service without the port', (o) => { portService(o).spec.ports.pop(); }, 'gateway-service'],
+    ['port Service whose container port the AuthorizationPolicy does not name', (o) => {
+      const svc = portService(o);
+      svc.spec.ports.forEach((p: any) => { p.targetPort = p.port + 1; });
+      o.find((x) => x.kind === 'Service' && x.metadata.name === 'egressgateway-a').spec.ports.forEach((p: any) => { p.targetPort = p.port + 1; });
     }, 'authorization'],
+    ['gateway Service that maps the port to another container port than the port Service', (o) => {
+      o.find((x) => x.kind === 'Service' && x.metadata.name === 'egressgateway-a').spec.ports.forEach((p: any) => { p.targetPort = p.port + 1; });
+    }, 'gateway-service'],
     ['server that speaks TLS for HTTP', (o) => { find(o, 'Gateway', 'egressgateway-a').spec.servers.forEach((s: any) => { s.port.protocol = 'TLS'; }); }, 'gateway-server'],
     ['server without the host', (o) => { find(o, 'Gateway', 'egressgateway-a').spec.servers.forEach((s: any) => { s.hosts = s.hosts.filter((h: string) => !h.endsWith('taobao.com')); }); }, 'gateway-server'],
     ['gateway leg on another port', (o) => { find(o, 'VirtualService', 'egressgateway-a.taobao.com').spec.http[1].match[0].port = 1; }, 'gateway-leg'],

@@ -1,8 +1,11 @@
 // Follows egress requests through synthesised Istio objects the way Istio resolves them, to check
 // that the objects agree with each other: sidecar scope, ServiceEntry, mesh-leg VirtualService,
 // gateway DestinationRule subset, gateway Service, Gateway server, gateway-leg VirtualService,
-// TLS origination and AuthorizationPolicy. Written from Istio's documented behaviour and on purpose
-// WITHOUT any code of the renderer (src/render), so that a renderer bug cannot hide itself here.
+// TLS origination and AuthorizationPolicy. Written from Istio's documented behaviour and code
+// (visibility and DestinationRule lookup: ./istiod-model.ts) and on purpose WITHOUT any code of
+// the renderer (src/), so that a renderer bug cannot hide itself here.
+
+import { destinationRulesFor as istiodDestinationRules, exportedTo, kubernetesServiceOf, selects } from './istiod-model';
 
 /** The egress gateway, as deployed. */
 export interface GatewayUnderTest {
@@ -14,6 +17,8 @@ export interface GatewayUnderTest {
   readonly trustDomain?: string;
   /** Istio's root namespace (meshConfig.rootNamespace), where mesh-wide defaults live. Default: istio-system. */
   readonly rootNamespace?: string;
+  /** The ports of the gateway's own Service as deployed, when the App does not emit it (the stock one maps 80 to 8080). */
+  readonly servicePorts?: Array<{ readonly port: number; readonly targetPort: number }>;
 }
 
 /** A pod that sends the request. */
@@ -49,10 +54,9 @@ type Obj = any;
 const kindOf = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind);
 const nsOf = (o: Obj): string => o.metadata?.namespace ?? 'default';
 
-/** Whether an object (ServiceEntry, VirtualService, DestinationRule) is visible from a namespace. */
+/** Whether a ServiceEntry or VirtualService is visible from a namespace. */
 function visibleFrom(o: Obj, namespace: string): boolean {
-  const exportTo: string[] = o.spec?.exportTo ?? ['*'];
-  return exportTo.includes('*') || exportTo.includes(namespace) || (exportTo.includes('.') && nsOf(o) === namespace);
+  return exportedTo(o.spec?.exportTo ?? [], nsOf(o), namespace);
 }
 
 function hostMatches(pattern: string, host: string): boolean {
@@ -88,20 +92,22 @@ function sidecarOf(objects: Obj[], client: Client): { sidecar?: Obj; error?: str
 const PROTOCOLS: Record<Request['protocol'], string[]> = { HTTP: ['HTTP'], HTTPS: ['HTTPS', 'TLS'], TLS: ['TLS', 'HTTPS'], TCP: ['TCP'] };
 const isIp = (host: string) => /^[0-9.]+$/.test(host) || host.includes(':');
 
-/** DestinationRules for a host as a proxy in `namespace` finds them: its own namespace, then the service's, then the root. */
+/** DestinationRules for a host as a proxy in `namespace` finds them (push_context.go `destinationRule`). */
 function destinationRulesFor(objects: Obj[], host: string, namespace: string, serviceNamespace: string, rootNamespace: string): Obj[] {
-  const drs = kindOf(objects, 'DestinationRule').filter((d) => d.spec.host === host && visibleFrom(d, namespace));
-  for (const ns of [namespace, serviceNamespace, rootNamespace]) {
-    const found = drs.filter((d) => nsOf(d) === ns);
-    if (found.length > 0) return found;
-  }
-  return [];
+  return istiodDestinationRules(objects, namespace, host, serviceNamespace, { rootNamespace });
 }
 
 /** The TLS settings a DestinationRule applies to a port (port-level first, then the rule's). */
 function tlsFor(trafficPolicy: Obj | undefined, port: number): Obj | undefined {
   const level = (trafficPolicy?.portLevelSettings ?? []).find((s: Obj) => s.port?.number === port);
   return level ? level.tls : trafficPolicy?.tls;
+}
+
+/** The Kubernetes Services among the objects that select the gateway's pods. */
+function meshServicesOfGateway(objects: Obj[], gw: GatewayUnderTest) {
+  return objects.filter((o) => o.apiVersion === 'v1' && o.kind === 'Service')
+    .map((o) => kubernetesServiceOf(objects, `${o.metadata.name}.${nsOf(o)}.svc.${gw.clusterDomain ?? 'cluster.local'}`, { clusterDomain: gw.clusterDomain })!)
+    .filter((svc) => selects(svc, gw.namespace, gw.labels));
 }
 
 /** Follows one request from a pod through the mesh to the external service. */
@@ -146,14 +152,31 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
   if (!meshRoute) return fail('mesh-leg', `VirtualService ${vs.metadata.name} has no ${cls.toLowerCase()} route for ${request.host}:${request.port} from the mesh`);
   if (meshRoute.route?.length !== 1) return fail('mesh-leg', `route of ${vs.metadata.name} has ${meshRoute.route?.length} destinations`);
   const toGateway = meshRoute.route[0].destination;
-  if (toGateway.host !== gatewayHost) return fail('mesh-leg', `${vs.metadata.name} routes to ${toGateway.host}, not to the gateway ${gatewayHost}`);
-  if (!sidecarAdmits(sidecar, client.namespace, gw.namespace, gatewayHost)) return fail('sidecar', `Sidecar ${sidecar.metadata.name} does not admit ${gw.namespace}/${gatewayHost}`);
   const gatewayPort: number | undefined = toGateway.port?.number;
   if (gatewayPort === undefined) return fail('mesh-leg', `${vs.metadata.name} routes to the gateway without a port`);
 
+  // The destination: a Service of the gateway's pods. The gateway's own Service (gw.serviceName)
+  // is the user's and not among the objects unless the App emits it; any other must be emitted.
+  const destination = kubernetesServiceOf(objects, toGateway.host, { clusterDomain: gw.clusterDomain });
+  let containerPort: number;
+  if (destination) {
+    if (!selects(destination, gw.namespace, gw.labels)) return fail('mesh-leg', `${vs.metadata.name} routes to ${toGateway.host}, which does not select the gateway's pods`);
+    // A proxy has a cluster only for a service visible to its namespace: else 503 NC (no cluster).
+    if (!exportedTo(destination.exportTo, destination.namespace, client.namespace)) return fail('gateway-service', `${toGateway.host} is not exported to namespace ${client.namespace} (503 NC)`);
+    const servicePort = destination.ports.find((p) => p.number === gatewayPort);
+    if (!servicePort) return fail('gateway-service', `Service ${toGateway.host} has no port ${gatewayPort} (503 NC)`);
+    // The gateway's proxy sees connections on the container port: what AuthorizationPolicy ports match.
+    containerPort = servicePort.targetPort ?? gatewayPort;
+  } else if (toGateway.host === gatewayHost) {
+    containerPort = gatewayPort;
+  } else {
+    return fail('gateway-service', `no Service ${toGateway.host} selects the gateway's pods (503 NC)`);
+  }
+  if (!sidecarAdmits(sidecar, client.namespace, gw.namespace, toGateway.host)) return fail('sidecar', `Sidecar ${sidecar.metadata.name} does not admit ${gw.namespace}/${toGateway.host}`);
+
   // 3. The subset: mutual TLS to the gateway port, with the SNI the gateway server matches.
-  const drs = destinationRulesFor(objects, gatewayHost, client.namespace, gw.namespace, root);
-  if (drs.length !== 1) return fail('gateway-subset', `${drs.length} DestinationRules for ${gatewayHost} visible from ${client.namespace}`);
+  const drs = destinationRulesFor(objects, toGateway.host, client.namespace, gw.namespace, root);
+  if (drs.length !== 1) return fail('gateway-subset', `${drs.length} DestinationRules for ${toGateway.host} apply to namespace ${client.namespace}`);
   const subset = (drs[0].spec.subsets ?? []).find((s: Obj) => s.name === toGateway.subset);
   if (!subset) return fail('gateway-subset', `DestinationRule ${drs[0].metadata.name} has no subset '${toGateway.subset}'`);
   if (!subsetOf(subset.labels, gw.labels)) return fail('gateway-subset', `subset '${subset.name}' selects ${JSON.stringify(subset.labels)}, not the gateway's pods`);
@@ -162,12 +185,14 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
   const sni: string | undefined = mtls.sni;
   if (!sni) return fail('gateway-subset', `subset '${subset.name}' sends no SNI on port ${gatewayPort}`);
 
-  // 4. The gateway's Service, when the App emits it, exposes the port.
-  // The gateway's proxy sees connections on the container port: what AuthorizationPolicy ports match.
-  const service = kindOf(objects, 'Service').find((s) => s.metadata.name === gw.serviceName && nsOf(s) === gw.namespace);
-  const servicePort = service ? (service.spec.ports ?? []).find((p: Obj) => p.port === gatewayPort) : { targetPort: gatewayPort };
-  if (!servicePort) return fail('gateway-service', `Service ${gw.namespace}/${gw.serviceName} does not expose port ${gatewayPort} (404 NR)`);
-  const containerPort: number = servicePort.targetPort ?? gatewayPort;
+  // 4. The gateway listens on the container port that the Services selecting its pods map the
+  // server port to (model/gateway.go `resolvePorts`: the first Service with that port; the port
+  // itself when none has it). Every emitted Service with the port must agree.
+  const translations = [
+    ...meshServicesOfGateway(objects, gw).flatMap((svc) => svc.ports.filter((p) => p.number === gatewayPort).map((p) => p.targetPort ?? p.number)),
+    ...(gw.servicePorts ?? []).filter((p) => p.port === gatewayPort).map((p) => p.targetPort),
+  ];
+  if (new Set([containerPort, ...translations]).size > 1) return fail('gateway-service', `Services of the gateway map port ${gatewayPort} to container ports ${[...new Set([containerPort, ...translations])].join(' and ')}: the gateway listens on one of them`);
 
   // 5. The gateway server on that port.
   const gateways = kindOf(objects, 'Gateway').filter((g) => subsetOf(g.spec.selector, gw.labels));
@@ -223,7 +248,10 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
   // 8. The gateway's AuthorizationPolicies: with any ALLOW policy, only what one allows passes.
   // Istio builds them per filter chain: the server's HTTP filters see HTTP attributes (hosts, ...),
   // a TLS or TCP chain sees only the connection (see authorizationOf).
-  const policies = kindOf(objects, 'AuthorizationPolicy').filter((p) => nsOf(p) === gw.namespace && subsetOf(p.spec.selector?.matchLabels, gw.labels));
+  // A policy applies to the pods that its selector (none: every pod) selects in its namespace, or
+  // in every namespace when it is in the root namespace (pilot/pkg/model/authorization.go `ListAuthorizationPolicies`).
+  const policies = kindOf(objects, 'AuthorizationPolicy').filter((p) => (nsOf(p) === gw.namespace || nsOf(p) === root)
+    && subsetOf(p.spec.selector?.matchLabels, gw.labels));
   const enforced = policies.filter((p) => p.metadata.annotations?.['istio.io/dry-run'] !== 'true');
   const principal = `${gw.trustDomain ?? 'cluster.local'}/ns/${client.namespace}/sa/${client.serviceAccount ?? 'default'}`;
   const http = httpFilterChain(server);

@@ -1,0 +1,325 @@
+import { Chart } from 'cdk8s';
+import {
+  EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, IstioOptions,
+} from '../../src';
+import { allowedRequests, buildApp, defaultGateway, PolicySpec, ServiceSpec } from '../util/egress-spec';
+import { istioSchemaErrors } from '../util/istio-schema';
+import { destinationRulesFor, outboundClusters } from '../util/istiod-model';
+import { GatewayUnderTest, meshConsistencyErrors, traceRoute } from '../util/route-chains';
+import { synthObjects, testApp, warningLines } from '../util/synth';
+
+// What holds on a real mesh beyond schemas and route chains, checked with a model of istiod
+// (test/util/istiod-model.ts) written independently of the renderer.
+
+const istioOnly = (objects: any[]) => objects.filter((o) => String(o.apiVersion).includes('istio.io/'));
+
+/** Every allowed request of the spec goes through, with every object valid. */
+function expectAllAllowed(objects: any[], spec: PolicySpec[], gatewayOf?: (name: string) => GatewayUnderTest) {
+  const requests = allowedRequests(spec, gatewayOf);
+  expect(requests.length).toBeGreaterThan(0);
+  for (const r of requests) {
+    expect({ client: r.client, request: r.request, trace: traceRoute(objects, r.gateway, r.client, r.request, r.expect) })
+      .toEqual({ client: r.client, request: r.request, trace: expect.objectContaining({ ok: true }) });
+  }
+  expect(meshConsistencyErrors(objects)).toEqual([]);
+}
+
+describe('1. sources in the mesh root namespace see the gateway port DestinationRules', () => {
+  const services: ServiceSpec[] = [
+    { name: 'api', protocol: 'HTTPS', hosts: ['api.example.com'], port: 443 },
+    { name: 'web', protocol: 'HTTP', hosts: ['www.example.com'], port: 80, upgradePort: 443 },
+    { name: 'db', protocol: 'TCP', hosts: ['8.8.8.8'], port: 5432 },
+  ];
+  const spec: PolicySpec[] = [{
+    gateway: 'gw-a',
+    rules: [{ sources: [{ namespace: 'istio-system', serviceAccount: 'ops' }, { namespace: 'team1' }, { namespace: 'egress-gw' }], services }],
+  }];
+
+  test('root-namespace gateway: no exportTo names ".", and the root namespace gets a rule for every port it uses', () => {
+    const objects = synthObjects(buildApp(spec));
+    for (const o of objects) {
+      const exportTo = o.spec?.exportTo ?? String(o.metadata.annotations?.['networking.istio.io/exportTo'] ?? '').split(',');
+      expect({ object: `${o.kind} ${o.metadata.name}`, dot: exportTo.includes('.') }).toEqual({ object: `${o.kind} ${o.metadata.name}`, dot: false });
+    }
+    const portRules = objects.filter((o) => o.kind === 'DestinationRule' && o.spec.subsets);
+    expect(portRules.length).toBe(3);
+    for (const rule of portRules) {
+      for (const ns of ['istio-system', 'team1', 'egress-gw']) expect(destinationRulesFor(objects, ns, rule.spec.host, 'istio-system')).toEqual([rule]);
+      expect(destinationRulesFor(objects, 'team2', rule.spec.host, 'istio-system')).toEqual([]);
+    }
+    expectAllAllowed(objects, spec);
+    expect(istioSchemaErrors(istioOnly(objects))).toEqual([]);
+  });
+
+  test('the former exportTo [".", <namespace>] leaves the root namespace without a rule: its requests fail at the subset', () => {
+    const objects = JSON.parse(JSON.stringify(synthObjects(buildApp(spec))));
+    for (const rule of objects.filter((o: any) => o.kind === 'DestinationRule' && o.spec.subsets)) {
+      rule.spec.exportTo = rule.spec.exportTo.map((ns: string) => (ns === 'istio-system' ? '.' : ns));
+    }
+    const r = allowedRequests(spec).find((x) => x.client.namespace === 'istio-system')!;
+    expect(traceRoute(objects, r.gateway, r.client, r.request, r.expect)).toMatchObject({ ok: false, stage: 'gateway-subset' });
+    const team = allowedRequests(spec).find((x) => x.client.namespace === 'team1')!;
+    expect(traceRoute(objects, team.gateway, team.client, team.request, team.expect)).toMatchObject({ ok: true });
+  });
+
+  test('non-root gateway namespace: sources there and in the root namespace both get their rules', () => {
+    const gateway = { name: 'gw-a', namespace: 'egress-gw', serviceName: 'gw-a', labels: { istio: 'gw-a' } };
+    const objects = synthObjects(buildApp(spec, { gatewayNamespace: 'egress-gw' }));
+    for (const rule of objects.filter((o) => o.kind === 'DestinationRule' && o.spec.subsets)) {
+      expect(rule.metadata.namespace).toBe('egress-gw');
+      for (const ns of ['istio-system', 'team1', 'egress-gw']) expect(destinationRulesFor(objects, ns, rule.spec.host, 'egress-gw')).toEqual([rule]);
+    }
+    expectAllAllowed(objects, spec, () => gateway);
+  });
+});
+
+describe('2. NetworkPolicies never select the gateway or the control plane', () => {
+  /** Whether a podSelector (matchLabels and matchExpressions, as Kubernetes evaluates them) selects a pod. */
+  const selects = (selector: any, labels: Record<string, string>) =>
+    Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
+    && (selector.matchExpressions ?? []).every((e: any) => {
+      switch (e.operator) {
+        case 'In': return e.values.includes(labels[e.key]);
+        case 'NotIn': return !(e.key in labels) || !e.values.includes(labels[e.key]);
+        case 'Exists': return e.key in labels;
+        default: return !(e.key in labels);
+      }
+    });
+  const gatewayPod = { istio: 'gw-a', app: 'istio-egressgateway' };
+  const istiod = { app: 'istiod', istio: 'pilot' };
+  const api = ExternalService.https('api', { hosts: ['api.example.com'] });
+
+  function render(istio: IstioOptions, ...sources: EgressSource[]) {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { networkPolicy: true, ...istio } });
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw-a' }).addRule('r').allowFrom(...sources).allowTo(api);
+    return app;
+  }
+
+  test('a labelled source in the gateway\'s and control plane\'s namespace: its pods, never theirs', () => {
+    const app = render({ enforceWorkloadSelectors: false }, EgressSource.namespace('istio-system', { workloadSelector: { tier: 'ops' } }));
+    const [np] = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
+    expect(np.metadata.namespace).toBe('istio-system');
+    expect(np.spec.policyTypes).toEqual(['Egress']);
+    expect(selects(np.spec.podSelector, { tier: 'ops', app: 'tools' })).toBe(true);
+    expect(selects(np.spec.podSelector, { tier: 'ops', ...gatewayPod })).toBe(false);
+    expect(selects(np.spec.podSelector, { tier: 'ops', ...istiod })).toBe(false);
+  });
+
+  test('a namespace-wide source there: every pod but the gateway\'s and istiod\'s; elsewhere, every pod', () => {
+    const app = render({}, EgressSource.namespace('istio-system'), EgressSource.namespace('team1'));
+    const nps = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
+    const inRoot = nps.find((np) => np.metadata.namespace === 'istio-system');
+    expect(selects(inRoot.spec.podSelector, { app: 'tools' })).toBe(true);
+    expect(selects(inRoot.spec.podSelector, gatewayPod)).toBe(false);
+    expect(selects(inRoot.spec.podSelector, istiod)).toBe(false);
+    expect(nps.find((np) => np.metadata.namespace === 'team1').spec.podSelector).toEqual({});
+  });
+
+  test('the gateway in its own namespace, DNS pods in a source\'s namespace: each left out where it lives', () => {
+    const app = render({ gatewayNamespace: 'egress-gw' }, EgressSource.namespace('egress-gw'), EgressSource.namespace('kube-system'));
+    const nps = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
+    const of = (ns: string) => nps.find((np) => np.metadata.namespace === ns).spec.podSelector;
+    expect(selects(of('egress-gw'), gatewayPod)).toBe(false);
+    expect(selects(of('kube-system'), { 'k8s-app': 'kube-dns' })).toBe(false);
+    expect(selects(of('kube-system'), { 'k8s-app': 'metrics-server' })).toBe(true);
+  });
+
+  test('gateway pods selected by several labels cannot be left out exactly: the source is refused', () => {
+    const app = render({ gatewayLabels: { istio: 'egressgateway', team: 'platform' } }, EgressSource.namespace('istio-system'));
+    expect(() => synthObjects(app)).toThrow(/from\[0\]\.namespace: the NetworkPolicy of this source would select the egress gateway pods in namespace 'istio-system' \(istio.gatewayLabels\)/);
+    const problems = EgressRegistry.of(app).errors;
+    expect(problems.map((p) => p.code)).toEqual(['ISTIO_NETWORK_POLICY']);
+    expect(problems[0].message).toMatch(/give the source a workloadSelector/);
+  });
+
+  test('a service-account source gets no NetworkPolicy, and a warning says so; with a namespace-wide source there, no warning', () => {
+    const app = render({}, EgressSource.namespace('shop', { serviceAccountName: 'checkout' }));
+    expect(synthObjects(app).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+    expect(warningLines(app).filter((l) => l.includes('serviceAccountName'))).toEqual([
+      expect.stringMatching(/^\[warning\] \[c\/Egress\/r\] from\[0\]\.serviceAccountName: a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts the pods of service account 'checkout' in namespace 'shop'/),
+    ]);
+    expect(EgressRegistry.of(app).warnings.map((w) => w.code)).toContain('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT');
+    const both = render({}, EgressSource.namespace('shop', { serviceAccountName: 'checkout' }), EgressSource.namespace('shop'));
+    expect(synthObjects(both).filter((o) => o.kind === 'NetworkPolicy').map((o) => o.spec.podSelector)).toEqual([{}]);
+    expect(EgressRegistry.of(both).warnings.map((w) => w.code)).not.toContain('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT');
+  });
+});
+
+describe('3. gateway subset clusters grow with what a namespace uses, not with the gateway', () => {
+  const N = 210;
+  const many: ServiceSpec[] = Array.from({ length: N }, (_, i) => ({ name: `svc-${i}`, protocol: 'HTTPS', hosts: [`svc-${i}.example.com`], port: 443 }));
+  const http: ServiceSpec[] = Array.from({ length: 5 }, (_, i) => ({ name: `web-${i}`, protocol: 'HTTP', hosts: [`web-${i}.example.com`], port: 80 }));
+  const spec: PolicySpec[] = [{
+    gateway: 'gw-a',
+    rules: [
+      { sources: [{ namespace: 'big' }], services: [...many, ...http] },
+      { sources: [{ namespace: 'small' }], services: many.slice(0, 2) },
+      { sources: [{ namespace: 'web', labels: { app: 'web' } }], services: http },
+    ],
+  }];
+
+  test(`${N} TLS services and 5 HTTP ones: a namespace that uses 2 sees 2 subset clusters; one that uses all, one per port`, () => {
+    const objects = synthObjects(buildApp(spec));
+    const ports = EgressRegistry.of(buildApp(spec)).gatewayPorts('gw-a');
+    expect(ports).toHaveLength(N + 1); // the HTTP services share one port
+    const small = outboundClusters(objects, { namespace: 'small' });
+    expect(small.subsetClusters).toBe(2);
+    expect([...small.subsetClustersByHost.values()]).toEqual([1, 1]);
+    expect(outboundClusters(objects, { namespace: 'big' }).subsetClusters).toBe(N + 1);
+    // A pod under a Sidecar: the 5 HTTP services share one port, hence one subset cluster.
+    expect(outboundClusters(objects, { namespace: 'web', labels: { app: 'web' } }).subsetClusters).toBe(1);
+    expect(outboundClusters(objects, { namespace: 'elsewhere' }).subsetClusters).toBe(0);
+    expectAllAllowed(objects, spec.slice(0, 1).map((p) => ({ ...p, rules: p.rules.slice(1) })));
+  });
+
+  test('the former shape (one Service, a port and a subset per service) costs ports x subsets in every such namespace', () => {
+    const objects = synthObjects(buildApp(spec));
+    const portRules = objects.filter((o) => o.kind === 'DestinationRule' && o.spec.subsets);
+    const former = [
+      ...objects.filter((o) => !(o.kind === 'DestinationRule' && o.spec.subsets) && !(o.apiVersion === 'v1' && o.kind === 'Service')),
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'gw-a', namespace: 'istio-system' },
+        spec: { selector: { istio: 'gw-a' }, ports: portRules.map((r) => ({ port: r.spec.subsets[0].trafficPolicy.portLevelSettings[0].port.number })) },
+      },
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: 'gw-a', namespace: 'istio-system' },
+        spec: { host: 'gw-a.istio-system.svc.cluster.local', exportTo: ['big', 'small'], subsets: [...many, ...http].map((s) => ({ name: s.name, labels: { istio: 'gw-a' } })) },
+      },
+    ];
+    expect(outboundClusters(former, { namespace: 'small' }).subsetClusters).toBe((N + 1) * (N + 5));
+  });
+});
+
+describe('4. Sidecars are whole only when every policy with sources in their namespace is synthesised together', () => {
+  const sleep = { namespace: 'mytest', labels: { app: 'sleep' } };
+  const a: PolicySpec = { gateway: 'gw-a', rules: [{ sources: [sleep], services: [{ name: 'api', protocol: 'HTTPS', hosts: ['api.example.com'], port: 443 }] }] };
+  const b: PolicySpec = { gateway: 'gw-b', rules: [{ sources: [sleep], services: [{ name: 'bank', protocol: 'HTTPS', hosts: ['bank.example.com'], port: 443 }] }] };
+  const sidecarOf = (objects: any[]) => objects.find((o) => o.kind === 'Sidecar' && o.spec.workloadSelector);
+  const POLICIES = 'egress.cdk8s-asm-egress.io/sidecar-policies';
+
+  test('separate renders give two objects of one name, each without the other\'s hosts, each naming only its policy', () => {
+    const alone = [a, b].map((p) => sidecarOf(synthObjects(buildApp([p]))));
+    expect(alone[0].metadata.name).toBe(alone[1].metadata.name);
+    expect(alone[0].spec.egress[0].hosts).not.toContain('istio-egress/bank.example.com');
+    expect(alone.map((s) => s.metadata.annotations[POLICIES])).toEqual(['istio-egress/egress-by-gw-a', 'istio-egress/egress-by-gw-b']);
+    const objects = synthObjects(buildApp([a, b]));
+    const together = sidecarOf(objects);
+    expect(together.metadata.annotations[POLICIES]).toBe('istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b');
+    expect(together.spec.egress[0].hosts).toEqual(expect.arrayContaining(['istio-egress/api.example.com', 'istio-egress/bank.example.com']));
+    // Applying one render after the other: the pod keeps only the last one's hosts.
+    const lastWins = [...synthObjects(buildApp([a])).filter((o) => o.kind !== 'Sidecar'), ...synthObjects(buildApp([b]))];
+    const toApi = allowedRequests([a])[0];
+    expect(traceRoute(lastWins, toApi.gateway, toApi.client, toApi.request, toApi.expect)).toMatchObject({ ok: false, stage: 'service-entry' });
+    expectAllAllowed(objects, [a, b]);
+  });
+});
+
+describe('5. the DENY guard', () => {
+  const spec: PolicySpec[] = [{
+    gateway: 'gw-a',
+    rules: [
+      { sources: [{ namespace: 'shop', serviceAccount: 'checkout' }], services: [{ name: 'stripe', protocol: 'HTTPS', hosts: ['api.stripe.com'], port: 443 }] },
+      { sources: [{ namespace: 'ops' }, { namespace: 'shop', serviceAccount: 'checkout' }], services: [{ name: 'web', protocol: 'HTTP', hosts: ['www.example.com'], port: 80 }, { name: 'db', protocol: 'TCP', hosts: ['8.8.8.8'], port: 5432 }] },
+    ],
+  }];
+  /** A selector-less ALLOW policy in the root namespace: it selects every workload of the mesh, the gateway too. */
+  const allowAll = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-all', namespace: 'istio-system' }, spec: { action: 'ALLOW', rules: [{}] } };
+  const intruder = { namespace: 'shop', serviceAccount: 'cart' };
+  const gw = defaultGateway('gw-a');
+
+  test('one rule per gateway port, from everyone but its sources, with fields a TCP connection has', () => {
+    const app = buildApp(spec);
+    const objects = synthObjects(app);
+    const deny = objects.find((o) => o.kind === 'AuthorizationPolicy' && o.spec.action === 'DENY');
+    // The gateway port of each service, read from its mesh route.
+    const portOf = (host: string) => {
+      const vs = objects.find((o) => o.kind === 'VirtualService' && o.spec.hosts.includes(host));
+      return [...(vs.spec.http ?? []), ...(vs.spec.tls ?? []), ...(vs.spec.tcp ?? [])][0].route[0].destination.port.number;
+    };
+    const [stripePort, httpPort, dbPort] = ['api.stripe.com', 'www.example.com', 'db.gw-a.egress.internal'].map(portOf);
+    expect(deny.spec.selector).toEqual({ matchLabels: { istio: 'gw-a' } });
+    expect(deny.spec.rules).toEqual(expect.arrayContaining([
+      { from: [{ source: { notPrincipals: ['cluster.local/ns/shop/sa/checkout'] } }], to: [{ operation: { ports: [String(stripePort)] } }] },
+      { from: [{ source: { notNamespaces: ['ops'], notPrincipals: ['cluster.local/ns/shop/sa/checkout'] } }], to: [{ operation: { ports: [String(httpPort)] } }] },
+      { from: [{ source: { notNamespaces: ['ops'], notPrincipals: ['cluster.local/ns/shop/sa/checkout'] } }], to: [{ operation: { ports: [String(dbPort)] } }] },
+    ]));
+    expect(deny.spec.rules).toHaveLength(3);
+  });
+
+  test('another ALLOW policy on the gateway widens nothing: the DENY policy still stops every other source, on HTTP, TLS and TCP', () => {
+    const objects = [...synthObjects(buildApp(spec)), allowAll];
+    expectAllAllowed(objects, spec);
+    const requests = [
+      { protocol: 'HTTPS' as const, host: 'api.stripe.com', port: 443 },
+      { protocol: 'HTTP' as const, host: 'www.example.com', port: 80 },
+      { protocol: 'TCP' as const, host: '8.8.8.8', port: 5432 },
+    ];
+    for (const request of requests) {
+      expect(traceRoute(objects, gw, intruder, request)).toEqual({ ok: false, stage: 'authorization', reason: 'denied by a DENY policy' });
+      // Without the guard, the other ALLOW policy lets the intruder through.
+      const allowOnly = objects.filter((o) => !(o.kind === 'AuthorizationPolicy' && o.spec.action === 'DENY'));
+      expect(traceRoute(allowOnly, gw, intruder, request)).toMatchObject({ ok: true });
+    }
+  });
+
+  test('no DENY rule for a port that every namespace may use; dry run covers it', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { authorizationDryRun: true } });
+    const policy = new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw-a' });
+    policy.addRule().allowFrom(EgressSource.namespace('a')).allowTo(ExternalService.https('api', { hosts: ['api.example.com'] }));
+    const deny = synthObjects(app).find((o) => o.kind === 'AuthorizationPolicy' && o.spec.action === 'DENY');
+    expect(deny.metadata.annotations).toEqual({ 'istio.io/dry-run': 'true' });
+  });
+});
+
+describe('6. gateway ports that stock gateway Services translate', () => {
+  const spec: PolicySpec[] = [{ gateway: 'gw-a', rules: [{ sources: [{ namespace: 'team1' }], services: [{ name: 'web', protocol: 'HTTP', hosts: ['www.example.com'], port: 80, gatewayPort: 80 }] }] }];
+
+  test('a warning when the App does not own the gateway Service; none when it does', () => {
+    const app = buildApp(spec);
+    synthObjects(app);
+    const translated = EgressRegistry.of(app).warnings.filter((w) => w.code === 'ISTIO_GATEWAY_PORT_TRANSLATED');
+    expect(translated.map((w) => w.field)).toEqual(['to[0].byEgressGateway.port']);
+    expect(warningLines(app).join('\n')).toMatch(/gateway port 80: the stock egress gateway Service maps port 80 to container port 8080/);
+    const owned = buildApp(spec, { gatewayService: true });
+    synthObjects(owned);
+    expect(EgressRegistry.of(owned).warnings.map((w) => w.code)).not.toContain('ISTIO_GATEWAY_PORT_TRANSLATED');
+  });
+
+  test('with the stock Service (80 -> 8080) the chain breaks at the gateway Service; with 80 -> 80 it holds', () => {
+    const objects = synthObjects(buildApp(spec));
+    const [r] = allowedRequests(spec);
+    expect(traceRoute(objects, { ...r.gateway, servicePorts: [{ port: 80, targetPort: 8080 }] }, r.client, r.request, r.expect))
+      .toMatchObject({ ok: false, stage: 'gateway-service' });
+    const untranslated = { ...r.gateway, servicePorts: [{ port: 80, targetPort: 80 }] };
+    expect(traceRoute(objects, untranslated, r.client, r.request, r.expect)).toMatchObject({ ok: true });
+  });
+});
+
+describe('the gateway ports\' Services', () => {
+  test('one named like another gateway\'s own Service in its namespace is refused', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO });
+    const chart = new Chart(app, 'c');
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { gatewayServiceName: 'egress', gatewayLabels: { gw: 'a' } } })
+      .addRule('r').allowFrom(EgressSource.namespace('team1')).allowTo(ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 }));
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', istio: { gatewayServiceName: 'egress-10443', gatewayLabels: { gw: 'b' } } })
+      .addRule('r').allowFrom(EgressSource.namespace('team1')).allowTo(ExternalService.https('bank', { hosts: ['bank.example.com'], gatewayPort: 10444 }));
+    expect(() => synthObjects(app)).toThrow(
+      "[c/A] istio.gatewayServiceName: the Service of gateway port 10443 of gateway 'gw-a' is istio-system/egress-10443, the Service of gateway 'gw-b' (at c/B): give one of them another gatewayServiceName");
+  });
+
+  test('names past 63 characters are hashed and keep the port', () => {
+    const spec: PolicySpec[] = [{ gateway: 'gw-a', rules: [{ sources: [{ namespace: 'team1' }], services: [{ name: 'api', protocol: 'HTTPS', hosts: ['api.example.com'], port: 443, gatewayPort: 10443 }] }] }];
+    const objects = synthObjects(buildApp(spec, { gatewayServiceName: `egress-${'x'.repeat(56)}` }));
+    const service = objects.find((o) => o.apiVersion === 'v1' && o.kind === 'Service');
+    expect(service.metadata.name).toMatch(/^egress-x+-[0-9a-f]{8}-10443$/);
+    expect(service.metadata.name.length).toBeLessThanOrEqual(63);
+    expectAllAllowed(objects, spec, () => ({ ...defaultGateway('gw-a'), serviceName: `egress-${'x'.repeat(56)}` }));
+  });
+});
