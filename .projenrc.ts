@@ -3,6 +3,9 @@ import { cdk8s, javascript } from 'projen';
 /** Istio release whose published CRDs the committed L1 code in `src/imports/` was generated from. */
 const ISTIO_VERSION = '1.30.3';
 const ISTIO_CRDS_URL = `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/charts/base/files/crd-all.gen.yaml`;
+/** The Gateway API release that Istio 1.30 is built against: the waypoint `Gateway` of the ambient output. */
+const GATEWAY_API_VERSION = 'v1.5.1';
+const GATEWAY_API_CRDS_URL = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-asm-egress',
@@ -58,15 +61,20 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   buildWorkflow: false,
 });
 
-// Regenerate every committed L1 class. ISTIO_CRDS may name a local file or a URL; by default
-// Istio's published CRDs of the pinned release are read. Only the kinds the library emits are kept.
+// Regenerate every committed L1 class. ISTIO_CRDS and GATEWAY_API_CRDS may name a local file or a
+// URL; by default the published CRDs of the pinned releases are read. Only the kinds the library
+// emits are kept. The Gateway CRD's schema is also written to test/schemas/ for the schema tests.
 project.addTask('import', {
-  description: `Regenerate the L1 classes in src/imports (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs)`,
+  description: `Regenerate the L1 classes in src/imports (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs; `
+    + `GATEWAY_API_CRDS=<file|url>, default: Gateway API ${GATEWAY_API_VERSION}'s standard-install.yaml)`,
   steps: [
     { exec: 'cdk8s import imports/asm-egress-traffic-policy.yaml --output src/imports --language typescript --no-class-prefix --no-save --no-check-upgrade' },
     { exec: `ts-node --project test/tsconfig.json scripts/select-istio-crds.ts ${ISTIO_CRDS_URL} .istio-crds.yaml` },
     { exec: 'cdk8s import .istio-crds.yaml --output src/imports --language typescript --no-save --no-check-upgrade' },
     { exec: 'rm -f .istio-crds.yaml' },
+    { exec: `ts-node --project test/tsconfig.json scripts/select-gateway-api-crds.ts ${GATEWAY_API_VERSION} ${GATEWAY_API_CRDS_URL} .gateway-api-crds.yaml test/schemas/gateway-api` },
+    { exec: 'cdk8s import .gateway-api-crds.yaml --output src/imports --language typescript --no-save --no-check-upgrade' },
+    { exec: 'rm -f .gateway-api-crds.yaml' },
   ],
 });
 
@@ -97,6 +105,6 @@ project.addTask('bench:cli', {
   receiveArgs: true,
 });
 
-project.gitignore.exclude('/.istio-crds.yaml');
+project.gitignore.exclude('/.istio-crds.yaml', '/.gateway-api-crds.yaml');
 project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
 project.synth();
