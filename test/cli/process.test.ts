@@ -37,7 +37,7 @@ describe('bin/asm-egress', () => {
     ]);
     for (const [command, synopsis] of [
       ['lint', 'lint [--asm-version VERSION] [--strict] FILE...'],
-      ['render', 'render [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...'],
+      ['render', 'render [--istio | --ambient] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...'],
       ['import', 'import [-o OUT.ts] [--asm-version VERSION] FILE...'],
     ]) {
       const run = spawnCli([command, '--help']);
