@@ -247,6 +247,14 @@ describe('the checker itself', () => {
     expect(traceAmbient(broken, wp, client, { protocol: 'TCP', host: '1.1.1.1', port: 44 })).toMatchObject({ ok: false, stage: 'upstream' });
   });
 
+  test('an ALLOW rule that names an HTTP-only field is dropped on a passthrough port, and holds on HTTP', () => {
+    const objs = objects();
+    find(objs, 'AuthorizationPolicy', 'egressgateway-a.aliyun.com').spec.rules[0].to[0].operation.hosts = ['aliyun.com'];
+    expect(traceAmbient(objs, wp, client, { protocol: 'HTTPS', host: 'aliyun.com', port: 443 }))
+      .toEqual({ ok: false, stage: 'authorization', reason: 'no ALLOW rule admits cluster.local/ns/default/sa/sleep to port 443' });
+    expect(traceAmbient(objs, wp, client, { protocol: 'HTTP', host: 'aliyun.com', port: 80 })).toMatchObject({ ok: true, http: true });
+  });
+
   test('dry-run authorization is reported as such, and then lets everyone through', () => {
     const objs = objects({ authorizationDryRun: true });
     expect(traceAmbient(objs, wp, { namespace: 'default', serviceAccount: 'other' }, upgrade, { upgradePort: 443 })).toMatchObject({ ok: true, dryRun: true });
