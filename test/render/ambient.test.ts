@@ -155,6 +155,27 @@ describe('sources: a waypoint sees identities, not labels', () => {
     expect(codes(app)).toEqual([]);
   });
 
+  test('in a manifest, the override is a line of the annotation, refused where nothing needs it', () => {
+    const manifest = (lines: string[]) => ({
+      apiVersion: 'istio.alibabacloud.com/v1beta1',
+      kind: 'ASMEgressTrafficPolicy',
+      metadata: { name: 'egress-by-gw', namespace: 'istio-egress', annotations: { 'egress.cdk8s-asm-egress.io/guardrail-overrides': lines.join('\n') } },
+      spec: {
+        byEgressGateway: { name: 'gw' },
+        egressRules: [{
+          from: [{ namespace: 'shop', workloadSelector: { app: 'checkout' } }, { namespace: 'team-a' }],
+          to: [{ name: 'api', hosts: ['api.example.com'], port: { number: 443, protocol: 'HTTPS', name: 'https' }, byEgressGateway: { port: 10443 } }],
+        }],
+      },
+    });
+    const { app, chart } = setup();
+    EgressTrafficPolicy.fromManifest(chart, 'Egress', manifest(['source shop{app=checkout}: UNENFORCED_SELECTOR: the whole shop']));
+    expect(of(synthObjects(app), 'AuthorizationPolicy')[0].spec.rules[0].from).toEqual([{ source: { namespaces: ['shop', 'team-a'] } }]);
+    const other = setup();
+    expect(errorOf(() => EgressTrafficPolicy.fromManifest(other.chart, 'Egress', manifest(['source team-a: UNENFORCED_SELECTOR: why']))))
+      .toContain('metadata.annotations.egress.cdk8s-asm-egress.io/guardrail-overrides: source team-a: UNENFORCED_SELECTOR is overridden, but the source does not need it: remove the override');
+  });
+
   test('a cdk8s-plus workload is admitted by its service account, and refused without one', () => {
     const { app, chart } = setup();
     const apps = new Chart(app, 'apps', { namespace: 'shop' });
