@@ -124,7 +124,9 @@ function serviceEntry(policy: PolicyModel, d: AmbientDestination): AmbientObject
  * One policy per ServiceEntry, because a policy's rules apply to every object it targets: a policy
  * targeting two entries would open each rule's ports on both. Ports and identities only, no HTTP
  * field: passthrough (HTTPS, TLS, TCP) ports go through the waypoint's TCP proxy, where Istio
- * ignores an ALLOW rule that names one.
+ * ignores an ALLOW rule that names one. The ports are the ServiceEntry's, which the application
+ * connects to: the waypoint receives the connection for the entry's address and port (an upgraded
+ * port's `targetPort` is only where it connects next).
  */
 function authorizationPolicy(policy: PolicyModel, d: AmbientDestination): AmbientObject {
   const a = policy.ambient;
