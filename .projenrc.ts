@@ -3,6 +3,9 @@ import { cdk8s, javascript } from 'projen';
 /** Istio release whose published CRDs the committed L1 code in `src/imports/` was generated from. */
 const ISTIO_VERSION = '1.30.3';
 const ISTIO_CRDS_URL = `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}/manifests/charts/base/files/crd-all.gen.yaml`;
+/** The Gateway API release that Istio 1.30 is built against: the waypoint `Gateway` of the ambient output. */
+const GATEWAY_API_VERSION = 'v1.5.1';
+const GATEWAY_API_CRDS_URL = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
 
 /**
  * Test suites that take seconds each: fuzzing the command line, running it as child processes,
@@ -114,9 +117,11 @@ interface CrdSource {
   readonly l1?: string;
   /** The committed JSON file of their schemas, which the tests validate rendered objects against. */
   readonly schemas?: string;
+  /** An annotation that every selected CRD must carry, `<key>=<value>`: the release of a file that names it. */
+  readonly annotation?: string;
 }
 
-// Another CRD file (such as a Gateway API release's) is one more entry.
+// Each CRD file that the library emits kinds of is one entry.
 const CRD_SOURCES: CrdSource[] = [
   {
     release: `Istio ${ISTIO_VERSION}`,
@@ -131,12 +136,23 @@ const CRD_SOURCES: CrdSource[] = [
     l1: '.istio-crds.yaml',
     schemas: `test/schemas/istio-${ISTIO_VERSION}.json`,
   },
+  {
+    // The waypoint of the ambient output: the Gateway API release that Istio 1.30 is built against.
+    release: `Gateway API ${GATEWAY_API_VERSION}`,
+    url: GATEWAY_API_CRDS_URL,
+    env: 'GATEWAY_API_CRDS',
+    kinds: ['gateway.networking.k8s.io/Gateway'],
+    versions: ['v1'],
+    l1: '.gateway-api-crds.yaml',
+    schemas: `test/schemas/gateway-api-${GATEWAY_API_VERSION}.json`,
+    annotation: `gateway.networking.k8s.io/bundle-version=${GATEWAY_API_VERSION}`,
+  },
 ];
 
 // Regenerate every committed L1 class and schema file: the ASM classes from our CRD manifest, the rest
 // from CRD_SOURCES.
 project.addTask('import', {
-  description: `Regenerate the L1 classes in src/imports and the schemas in test/schemas (ISTIO_CRDS=<file|url>, default: Istio ${ISTIO_VERSION}'s published CRDs)`,
+  description: `Regenerate the L1 classes in src/imports and the schemas in test/schemas (${CRD_SOURCES.map((c) => `${c.env}=<file|url>, default: ${c.release}'s published CRDs`).join('; ')})`,
   steps: [
     { exec: 'cdk8s import imports/asm-egress-traffic-policy.yaml --output src/imports --language typescript --no-class-prefix --no-save --no-check-upgrade' },
     ...CRD_SOURCES.flatMap((crds) => [
@@ -147,6 +163,7 @@ project.addTask('import', {
           `--kinds ${crds.kinds.join(',')} --versions ${crds.versions.join(',')}`,
           ...crds.l1 ? [`--crds ${crds.l1}`] : [],
           ...crds.schemas ? [`--schemas ${crds.schemas}`] : [],
+          ...crds.annotation ? [`--annotation ${crds.annotation}`] : [],
         ].join(' '),
       },
       ...crds.l1 ? [

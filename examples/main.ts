@@ -2,7 +2,7 @@ import { rmSync } from 'fs';
 import { join } from 'path';
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Example1, Example2, Example3 } from './documented-examples';
+import { Example1, Example2, Example3, serviceAccountSources } from './documented-examples';
 import { EgressOutput, EgressRegistry, GatewayPortAllocation } from '../src';
 
 // The bundled example app. Each documented example uses the same gateway, and ASM expects one
@@ -29,4 +29,10 @@ synth('example-3-allocated', (app) => new Example3(app, 'example-3-allocated', G
 synth('example-3-istio', (app) => {
   EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO });
   return new Example3(app, 'example-3-istio', GatewayPortAllocation.LIBRARY);
+});
+// The same policy for Istio's ambient mode: a waypoint as egress gateway. A waypoint sees identities,
+// not pod labels, so each source is mapped to the service account of its pods.
+synth('example-3-ambient', (app) => {
+  EgressRegistry.of(app).configure({ output: EgressOutput.AMBIENT });
+  return new Example3(app, 'example-3-ambient', GatewayPortAllocation.LIBRARY, serviceAccountSources);
 });

@@ -3,10 +3,13 @@
  * writes them for `cdk8s import` (so the generated L1 code in src/imports stays lean) and/or as the
  * JSON schemas the tests validate rendered objects against. Used by `npx projen import`, once per CRD file
  * (the list is in .projenrc.ts). The environment variable named by --source-env, when set, names the
- * source instead of --source (e.g. a local copy, offline).
+ * source instead of --source (e.g. a local copy, offline). With --annotation, every CRD kept must carry
+ * that annotation and value (a Gateway API CRD names its release in `bundle-version`), so that the L1
+ * classes and schemas always match the release the README names.
  *
  *   ts-node scripts/select-crds.ts --source <file|https-url> [--source-env <VARIABLE>] --release <name>
  *     --kinds <group>/<Kind>,... --versions v1,v1beta1 [--crds <out.yaml>] [--schemas <out.json>]
+ *     [--annotation <key>=<value>]
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { parseArgs } from 'util';
@@ -35,6 +38,7 @@ async function main() {
       'versions': { type: 'string' },
       'crds': { type: 'string' },
       'schemas': { type: 'string' },
+      'annotation': { type: 'string' },
     },
   });
   const { release } = values;
@@ -50,6 +54,11 @@ async function main() {
     const crd = doc.toJSON();
     if (crd?.kind !== 'CustomResourceDefinition') continue;
     if (!kinds.includes(`${crd.spec.group}/${crd.spec.names.kind}`)) continue;
+    if (values.annotation) {
+      const [key, expected] = values.annotation.split('=');
+      const actual = crd.metadata?.annotations?.[key];
+      if (actual !== expected) throw new Error(`${source}: ${crd.metadata.name} has ${key} ${actual ?? '(none)'}, expected ${expected}`);
+    }
     // In the order asked for: `cdk8s import` names the class of the first listed version without a suffix.
     crd.spec.versions = versions.map((name) => {
       const version = crd.spec.versions.find((v: { name: string }) => v.name === name);

@@ -11,4 +11,11 @@ export enum EgressOutput {
   ISTIO = 'ISTIO',
   /** Both: the ASM object, and the Istio objects it stands for (to review or to run on Istio). */
   ASM_AND_ISTIO = 'ASM_AND_ISTIO',
+  /**
+   * The Istio ambient-mode objects that implement the policy through a waypoint used as egress
+   * gateway (see `AmbientOptions`), in place of the ASM object.
+   */
+  AMBIENT = 'AMBIENT',
+  /** Both: the ASM object, and the ambient-mode objects (to review, or to run on ambient Istio). */
+  ASM_AND_AMBIENT = 'ASM_AND_AMBIENT',
 }

@@ -2,9 +2,12 @@ import { isIP } from 'net';
 import { App } from 'cdk8s';
 import { canonicalHost } from './checks/host-reach';
 import { EgressAccess, EgressReachability, EgressWorkload } from './egress-access';
+import { EgressRegistry } from './egress-registry';
 import { EgressTrafficPolicy } from './egress-traffic-policy';
 import { EgressError } from './model/error';
-import { includesIstio } from './model/output';
+import { includesAmbient, includesIstio } from './model/output';
+import { formatSelector } from './model/selector';
+import { holdsAmbientOutput, widenedSelectorsByPolicy, widenSelectors, withoutSelector } from './query/ambient-access';
 import { hostMatches, pairKey, routeKey, sourceMatches } from './query/matching';
 import { formatManifestProblems, readManifestAccess } from './query/read-access';
 
@@ -30,6 +33,10 @@ export class EgressQuery {
    * field as `fromManifest()` and `asm-egress lint` check it, with the same messages; the
    * guardrails, ASM's rules for gateway ports and the checks across policies are not applied:
    * the query answers for what the objects allow, as they are.
+   *
+   * When the objects hold ambient-mode output (a ServiceEntry enrolled to a waypoint), the
+   * sources that a policy's overrides annotation widens (`Guardrail.UNENFORCED_SELECTOR`) are
+   * answered as the waypoint admits them: every workload of their namespace.
    * @param objects Kubernetes objects as plain JSON
    * @throws listing every problem of every policy object that cannot be read
    */
@@ -38,7 +45,7 @@ export class EgressQuery {
     if (problems.length > 0) {
       throw new EgressError(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`, problems.map((p) => p.problem), 'manifest');
     }
-    return new EgressQuery(accesses);
+    return new EgressQuery(holdsAmbientOutput(objects) ? widenSelectors(accesses, widenedSelectorsByPolicy(objects)) : accesses);
   }
 
   /** A query of accesses read already (by `asm-egress diff`). @internal */
@@ -54,16 +61,26 @@ export class EgressQuery {
    * `istio.enforceWorkloadSelectors: false` is answered as its Istio objects behave: no Sidecar
    * limits its sources to their `workloadSelector`, so its accesses have no `workloadSelector`
    * and every workload of the source's namespace (of every namespace for `*`) matches.
+   *
+   * A policy whose output is ambient (`AMBIENT` or `ASM_AND_AMBIENT`) is answered as its waypoint
+   * admits: a source with a service account keeps its `workloadSelector` (the service account is
+   * taken to identify the workload), and a selector source widened by
+   * `Guardrail.UNENFORCED_SELECTOR` has none: every workload of its namespace matches.
    * @throws if the App is invalid
    */
   public static fromApp(app: App): EgressQuery {
     const objects = app.charts.flatMap((chart) => chart.toJson());
     const namespaceWide = new Set<string>();
+    const widened = new Map<string, Set<string>>();
     for (const policy of app.node.findAll()) {
       if (!(policy instanceof EgressTrafficPolicy)) continue;
-      if (includesIstio(policy.output) && policy._settings.istio.enforceWorkloadSelectors === false) {
-        const metadata = policy.apiObject?.metadata;
-        namespaceWide.add(`${metadata?.namespace ?? policy.namespace}/${metadata?.name ?? policy.name}`);
+      const metadata = policy.apiObject?.metadata;
+      const key = `${metadata?.namespace ?? policy.namespace}/${metadata?.name ?? policy.name}`;
+      if (includesIstio(policy.output) && policy._settings.istio.enforceWorkloadSelectors === false) namespaceWide.add(key);
+      if (includesAmbient(policy.output)) {
+        const model = EgressRegistry.of(policy)._validPolicyModel(policy.gateway);
+        const sources = model.rules.flatMap((r) => r.sources).filter((s) => s.labels !== undefined && s.serviceAccount === undefined);
+        widened.set(key, new Set(sources.map((s) => formatSelector(s.namespace, s.labels))));
       }
       if (policy.apiObject) continue;
       objects.push({
@@ -77,7 +94,7 @@ export class EgressQuery {
     if (problems.length > 0) {
       throw new EgressError(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`, problems.map((p) => p.problem), 'manifest');
     }
-    return new EgressQuery(accesses.map((a) => (namespaceWide.has(a.policy) ? withoutSelector(a) : a)));
+    return new EgressQuery(widenSelectors(accesses, widened).map((a) => (namespaceWide.has(a.policy) ? withoutSelector(a) : a)));
   }
 
   private readonly accesses: EgressAccess[];
@@ -138,12 +155,6 @@ export class EgressQuery {
   public get _accesses(): EgressAccess[] {
     return this.allowedPairs();
   }
-}
-
-/** The access with every workload of the source's namespace as its source. */
-function withoutSelector(a: EgressAccess): EgressAccess {
-  const { workloadSelector: _, workload: __, ...source } = a.source;
-  return { ...a, source };
 }
 
 function copy(a: EgressAccess): EgressAccess {

@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { PortLockState, readPortLock, writePortLock } from './allocation/port-lock-file';
 import { servicePortsOf } from './allocation/service-ports';
+import { renderAmbient } from './ambient/create';
 import type { EgressProblem } from './egress-problem';
 import type { EgressRule } from './egress-rule';
 import type { EgressSettings } from './egress-settings';
@@ -212,7 +213,7 @@ export class EgressRegistry extends Construct {
   /**
    * The one hook of synthesis, run by cdk8s validation once the tree is complete: the App's
    * checks, the port lock, the warnings, and the outputs that depend on the whole App (the Istio
-   * objects; cdk8s has no aspects, so they are created here, once per model). The ASM objects
+   * objects of sidecar and ambient mode; cdk8s has no aspects, so they are created here, once per model). The ASM objects
    * need no hook: each policy renders its own, lazily.
    */
   private prepare(): string[] {
@@ -227,7 +228,9 @@ export class EgressRegistry extends Construct {
     }
     if (this.rendered !== model) {
       this.rendered = model;
-      renderIstio(model, new Map(this.policies.map((p) => [p.gateway, p])));
+      const scopes = new Map(this.policies.map((p) => [p.gateway, p]));
+      renderIstio(model, scopes);
+      renderAmbient(model, scopes);
     }
     return [];
   }

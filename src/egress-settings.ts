@@ -1,3 +1,4 @@
+import type { AmbientOptions } from './ambient-options';
 import type { AsmVersion } from './asm-version';
 import type { EgressOutput } from './egress-output';
 import type { IstioOptions } from './istio-options';
@@ -50,6 +51,13 @@ export interface EgressSettings {
    * @default - the defaults of each `IstioOptions` field
    */
   readonly istio?: IstioOptions;
+
+  /**
+   * How policies are rendered for Istio's ambient mode (with an output that includes it: the
+   * waypoint used as egress gateway). A policy's own `ambient` overrides these field by field.
+   * @default - the defaults of each `AmbientOptions` field
+   */
+  readonly ambient?: AmbientOptions;
 
   /**
    * Make guardrails that only warn fail synthesis instead: plain HTTP to an external host without

@@ -23,14 +23,18 @@ export interface EgressSourceOptions {
 
   /**
    * Service account of the source workloads. ASM's CRD cannot express it; the open-source Istio
-   * output uses it to allow exactly this principal at the gateway.
+   * output uses it to allow exactly this principal at the gateway, and the ambient output, whose
+   * waypoint cannot see pod labels, admits the source by it. Workloads of one selector that run
+   * under several service accounts are several sources, one per service account.
    * @default - any service account of the namespace
    */
   readonly serviceAccountName?: string;
 
   /**
-   * Exceptions to the source guardrail (`Guardrail.MESH_WIDE_SOURCE`), each with its reason,
-   * which the policy keeps in its `GuardrailOverride.ANNOTATION` annotation.
+   * Exceptions to the source guardrails (`Guardrail.MESH_WIDE_SOURCE`, and
+   * `Guardrail.UNENFORCED_SELECTOR` to widen a selector without a service account to its
+   * namespace in ambient output), each with its reason, which the policy keeps in its
+   * `GuardrailOverride.ANNOTATION` annotation.
    * @default - none
    */
   readonly guardrailOverrides?: GuardrailOverride[];
@@ -46,8 +50,9 @@ export interface EgressSourceOptions {
  */
 export interface WorkloadSourceOptions {
   /**
-   * Exceptions to the source guardrail (`Guardrail.MESH_WIDE_SOURCE`, for a pod selector with an
-   * empty namespace selector), each with its reason, kept in the policy's annotation.
+   * Exceptions to the source guardrails (`Guardrail.MESH_WIDE_SOURCE`, for a pod selector with an
+   * empty namespace selector; `Guardrail.UNENFORCED_SELECTOR`, for a workload without a service
+   * account in ambient output), each with its reason, kept in the policy's annotation.
    * @default - none
    */
   readonly guardrailOverrides?: GuardrailOverride[];
@@ -91,7 +96,8 @@ export class EgressSource {
    * The pods of a cdk8s-plus workload (Deployment, StatefulSet, DaemonSet, Job, Pod) or pod
    * selector (`Pods.select()`), of any cdk8s-plus from 28 on: its namespace and pod-selector
    * labels, read at synthesis so that labels added later count. A workload with an explicit
-   * service account also gives its principal to the Istio output.
+   * service account also gives its principal to the Istio output, and is admitted by it in
+   * ambient output (a workload without one is refused there, see `Guardrail.UNENFORCED_SELECTOR`).
    *
    * @param workload a cdk8s-plus workload or pod selector (any construct with `toPodSelectorConfig()`)
    */
@@ -141,9 +147,11 @@ export class EgressSource {
     const overrides = [...(input.overrides ?? [])];
     const labels = input.labels && Object.keys(input.labels).length > 0 ? { ...input.labels } : undefined;
     const namespace = input.namespace ?? '';
-    problems.push(...sourceGuardrailProblems(input.meshWide, overrides, `source ${formatSelector(namespace, labels)}`));
+    problems.push(...sourceGuardrailProblems(input.meshWide, overrides, `source ${formatSelector(namespace, labels)}`,
+      labels !== undefined && input.serviceAccount === undefined));
     const serviceAccount = input.serviceAccount !== undefined ? { serviceAccount: input.serviceAccount } : {};
-    return { source: { namespace, ...(labels ? { labels } : {}), ...serviceAccount, overrides }, problems };
+    const workload = input.workload !== undefined ? { workload: input.workload } : {};
+    return { source: { namespace, ...(labels ? { labels } : {}), ...serviceAccount, ...workload, overrides }, problems };
   }
 }
 
@@ -154,6 +162,8 @@ interface SourceInput {
   readonly meshWide?: string;
   readonly labels?: Record<string, string>;
   readonly serviceAccount?: string;
+  /** The cdk8s-plus workload the source is read from. */
+  readonly workload?: string;
   readonly overrides?: GuardrailOverride[];
   readonly problems?: Problem[];
 }

@@ -1,5 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ambientOptionProblems, resolveAmbientOptions } from './ambient/options';
+import type { AmbientOptions } from './ambient-options';
 import { renderAsmSpec } from './asm/render';
 import { AsmApiVersion } from './asm-api-version';
 import { AsmVersion } from './asm-version';
@@ -115,6 +117,13 @@ export interface EgressTrafficPolicyProps {
    * @default - the App's setting (`EgressRegistry.configure()`), else the defaults of `IstioOptions`
    */
   readonly istio?: IstioOptions;
+
+  /**
+   * How the policy is rendered for Istio's ambient mode (with an output that includes it);
+   * overrides the App's `ambient` field by field.
+   * @default - the App's setting (`EgressRegistry.configure()`), else the defaults of `AmbientOptions`
+   */
+  readonly ambient?: AmbientOptions;
 }
 
 /**
@@ -273,12 +282,14 @@ export class EgressTrafficPolicy extends Construct {
       excludedPorts: [...(props.excludedPorts ?? [])],
       output: this.output,
       istio: resolveIstioOptions(this.gateway, app.istio, props.istio),
+      ambient: resolveAmbientOptions(this.gateway, this.namespace, app.ambient, props.ambient),
       strictGuardrails: props.strictGuardrails ?? app.strictGuardrails ?? false,
       istioOptionsSet: { app: optionsSet(app.istio), policy: optionsSet(props.istio) },
     };
     const problems: Problem[] = [
       ...policyValueProblems({ gateway: this.gateway, name: this.name, namespace: this.namespace, excludedPorts: this.settings.excludedPorts }),
       ...istioOptionProblems(this.settings.istio),
+      ...ambientOptionProblems(this.settings.ambient),
     ];
     throwIfInvalid(what, problems);
 

@@ -41,6 +41,15 @@ export class Guardrail {
   public static readonly MESH_WIDE_SOURCE = new Guardrail('MESH_WIDE_SOURCE', true);
 
   /**
+   * No `workloadSelector` source that an output cannot enforce. In ambient output
+   * (`EgressOutput.AMBIENT`) the waypoint admits service accounts and namespaces, never pod labels:
+   * a selector source without a service account (`serviceAccountName`, or a cdk8s-plus workload
+   * with one) is refused there. The override widens the source to its whole namespace (every
+   * namespace for a mesh-wide source), visibly: checked in policies whose output is ambient.
+   */
+  public static readonly UNENFORCED_SELECTOR = new Guardrail('UNENFORCED_SELECTOR', true);
+
+  /**
    * @param name the guardrail's name, as written in messages and in the overrides annotation
    * @param _forSources whether it applies to sources (else to external services)
    */

@@ -1,5 +1,6 @@
 // The public API: exactly the jsii assembly's types. Internals live in modules this file does not
 // re-export (the folders: model, checks, pipeline, allocation, asm, istio, manifest, query, cli).
+export * from './ambient-options';
 export * from './asm-api-version';
 export * from './asm-version';
 export * from './egress-access';

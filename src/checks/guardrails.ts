@@ -3,7 +3,9 @@ import type { GuardrailOverride } from '../guardrail-override';
 import type { GuardrailCode } from '../model/codes';
 import { OVERRIDES_ANNOTATION } from '../model/guardrail-annotation';
 import type { PolicyModel } from '../model/model';
+import { includesAmbient } from '../model/output';
 import { Fix, Problem, problem } from '../model/problem';
+import { formatSelector } from '../model/selector';
 import { Protocol } from '../protocol';
 import { hostReach } from './host-reach';
 import { classifyHost } from './syntax';
@@ -15,8 +17,8 @@ import { classifyHost } from './syntax';
 
 /** Every guardrail, by name. */
 const GUARDRAILS = new Map<string, Guardrail>(
-  [Guardrail.INTERNAL_ADDRESS, Guardrail.PRIVATE_ADDRESS, Guardrail.WILDCARD_HOST, Guardrail.PLAIN_HTTP, Guardrail.MESH_WIDE_SOURCE]
-    .map((g) => [g.name, g]));
+  [Guardrail.INTERNAL_ADDRESS, Guardrail.PRIVATE_ADDRESS, Guardrail.WILDCARD_HOST, Guardrail.PLAIN_HTTP, Guardrail.MESH_WIDE_SOURCE,
+    Guardrail.UNENFORCED_SELECTOR].map((g) => [g.name, g]));
 
 /** The guardrail called `name`, if there is one. */
 export function guardrailNamed(name: string): Guardrail | undefined {
@@ -115,10 +117,15 @@ export function serviceGuardrailProblems(name: string, hosts: string[], plainHtt
 
 /**
  * The guardrails of a source: a source that selects every namespace of the mesh needs an override.
+ * Whether its selector can be enforced depends on the policy's output (`policyGuardrailProblems`);
+ * here only whether an override of it is needed at all.
  * @param meshWide how the source comes to select every namespace, if it does
  * @param subject the source as the overrides annotation names it
+ * @param selectorOnly whether the source narrows by labels without a service account, which an
+ * output that sees only identities cannot enforce (`Guardrail.UNENFORCED_SELECTOR`)
  */
-export function sourceGuardrailProblems(meshWide: string | undefined, overrides: GuardrailOverride[], subject: OverrideSubject): Problem[] {
+export function sourceGuardrailProblems(meshWide: string | undefined, overrides: GuardrailOverride[], subject: OverrideSubject,
+  selectorOnly = false): Problem[] {
   const problems: Problem[] = [];
   const overrideProblems: Problem[] = [];
   const allowed = indexOverrides(overrides, true, overrideProblems);
@@ -126,18 +133,24 @@ export function sourceGuardrailProblems(meshWide: string | undefined, overrides:
     problems.push(finding(Guardrail.MESH_WIDE_SOURCE, ['namespace'], `${meshWide} selects workloads in every namespace of the mesh`,
       'name the namespaces that need this egress', subject));
   }
-  overrideProblems.push(...unusedOverrides(allowed, new Set(meshWide !== undefined ? [Guardrail.MESH_WIDE_SOURCE] : []), 'the source'));
+  const needed = new Set<Guardrail>([
+    ...(meshWide !== undefined ? [Guardrail.MESH_WIDE_SOURCE] : []),
+    ...(selectorOnly ? [Guardrail.UNENFORCED_SELECTOR] : []),
+  ]);
+  overrideProblems.push(...unusedOverrides(allowed, needed, 'the source'));
   return [...problems, ...byOverrideIndex(overrideProblems)];
 }
 
 /**
- * Guardrails that depend on the policy: plain HTTP is a warning, or an error in a strict policy.
- * Reported once per service and policy (at its first rule), not once per rule that uses it.
+ * Guardrails that depend on the policy: plain HTTP is a warning, or an error in a strict policy
+ * (reported once per service and policy, at its first rule, not once per rule that uses it); a
+ * selector source without a service account is an error in ambient output.
  */
 export function policyGuardrailProblems(policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
   const warned = new Set<unknown>();
   for (const policy of policies) {
+    if (includesAmbient(policy.output)) problems.push(...unenforcedSelectors(policy));
     const seen = new Set<string>();
     for (const rule of policy.rules) {
       rule.services.forEach((service, i) => {
@@ -157,6 +170,38 @@ export function policyGuardrailProblems(policies: PolicyModel[]): Problem[] {
         });
       });
     }
+  }
+  return problems;
+}
+
+/**
+ * In ambient output the waypoint admits identities (service accounts, namespaces), never pod labels:
+ * a selector source without a service account would silently admit its whole namespace, so it is
+ * refused unless the override makes that choice visible.
+ */
+function unenforcedSelectors(policy: PolicyModel): Problem[] {
+  const problems: Problem[] = [];
+  for (const rule of policy.rules) {
+    rule.sources.forEach((source, i) => {
+      if (source.labels === undefined || source.serviceAccount !== undefined) return;
+      if ((source.overrides ?? []).some((o) => o.guardrail === Guardrail.UNENFORCED_SELECTOR)) return;
+      const text = formatSelector(source.namespace, source.labels);
+      const scope = source.namespace === '*' ? 'every namespace' : `namespace '${source.namespace}'`;
+      const line = `'source ${text}: ${Guardrail.UNENFORCED_SELECTOR.name}: <reason>'`;
+      const what = source.workload !== undefined ? `source ${text} (workload ${source.workload})` : `source ${text}`;
+      const map = source.workload !== undefined
+        ? `give workload ${source.workload} a serviceAccount, which it is then admitted by`
+        : 'map it to the service account of its workloads (EgressSource.namespace() with serviceAccountName, or a cdk8s-plus workload with a serviceAccount)';
+      problems.push(problem(Guardrail.UNENFORCED_SELECTOR.name as GuardrailCode, ['from', i, 'workloadSelector'],
+        `${what} selects pods by labels, which a waypoint cannot see: in ambient output (${policy.output}) it would admit every workload of ${scope}`, {
+          subject: rule.subject,
+          fix: {
+            constructs: `${map}, or widen it to ${scope} with GuardrailOverride.allow(Guardrail.${Guardrail.UNENFORCED_SELECTOR.name}, reason)`,
+            manifest: `the policy cannot name a service account: widen the source to ${scope} with the line ${line} in annotation ${OVERRIDES_ANNOTATION}, `
+              + 'or declare the rule in code with a service account',
+          },
+        }));
+    });
   }
   return problems;
 }

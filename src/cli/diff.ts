@@ -5,14 +5,15 @@ import { Diagnostic, plural, printDiagnostics } from './output';
 import { EgressAccess } from '../egress-access';
 import { EgressDiff } from '../egress-diff';
 import { EgressQuery } from '../egress-query';
+import { holdsAmbientOutput, widenedSelectorsByPolicy, widenSelectors } from '../query/ambient-access';
 import { nameWorkloads, readPolicyAccess, WorkloadObject, workloadsOf } from '../query/read-access';
 
 /** Exit status when access changes: what a CI job checks to flag a pull request. */
 const EXIT_CHANGED = 1;
 
 /** Why a file without policies is refused. */
-const NO_POLICY = 'no ASMEgressTrafficPolicy in the input (Istio-only output cannot be diffed from YAML: '
-  + 'synthesise with EgressOutput.ASM_AND_ISTIO, or compare with EgressDiff in code)';
+const NO_POLICY = 'no ASMEgressTrafficPolicy in the input (Istio-only or ambient-only output cannot be diffed from YAML: '
+  + 'synthesise with EgressOutput.ASM_AND_ISTIO or ASM_AND_AMBIENT, or compare with EgressDiff in code)';
 
 /**
  * `asm-egress diff OLD NEW`: which sources gain or lose which destinations between two versions
@@ -35,8 +36,10 @@ export const diffCommand: Command = {
     'A source gains or loses a destination only if no pair of the other version covers it (its',
     'namespace or *, a subset of its labels, its host or a *. wildcard above it, its port and protocol):',
     'narrowing shows only - lines, widening only + lines.',
-    'Each file must hold at least one ASMEgressTrafficPolicy: a file without one (Istio-only output,',
-    'an empty file) is an error, never "no change".',
+    'Each file must hold at least one ASMEgressTrafficPolicy: a file without one (Istio-only or',
+    'ambient-only output, an empty file) is an error, never "no change". In a file that holds ambient',
+    'output (a ServiceEntry enrolled to a waypoint), a source that its policy widens to its namespace',
+    '(UNENFORCED_SELECTOR in the guardrail-overrides annotation) is read as that whole namespace.',
   ],
   exitStatus: [
     'Exit status: 0 when no access changes; 1 when access changes; 2 usage error, unreadable file,',
@@ -52,15 +55,21 @@ export const diffCommand: Command = {
     const inputs = readInputs(args.positionals, io, 'diff');
     const diagnostics: Diagnostic[] = [...inputs.warnings];
     const sides: [EgressAccess[], EgressAccess[]] = [[], []];
-    const policyCounts = [0, 0];
+    const policyObjects: [unknown[], unknown[]] = [[], []];
     // The workloads of each side name the sources that select by cdk8s-plus's address label.
     const workloads: [WorkloadObject[], WorkloadObject[]] = [[], []];
     forEachPolicyObject(inputs, diagnostics, (policy, value) => {
       const { accesses, problems } = readPolicyAccess(value);
       for (const p of problems) diagnostics.push(diagnosticOf(policy, p));
       sides[policy.document.fileIndex].push(...accesses);
-      policyCounts[policy.document.fileIndex]++;
+      policyObjects[policy.document.fileIndex].push(value);
     }, (object, value) => workloads[object.document.fileIndex].push(...workloadsOf([value])));
+    const policyCounts = policyObjects.map((objects) => objects.length);
+    // Ambient output admits a widened selector's whole namespace: read the file as it is deployed.
+    for (const side of [0, 1] as const) {
+      const values = inputs.documents.filter((d) => d.fileIndex === side).map((d) => d.value);
+      if (holdsAmbientOutput(values)) sides[side] = widenSelectors(sides[side], widenedSelectorsByPolicy(policyObjects[side]));
+    }
     printDiagnostics(diagnostics, io, args.values.quiet === true);
     // A file without policies would read as "no access", and two of them as "no change": a CI job
     // would then pass a pull request that widens egress (as Istio-only output does). An error of

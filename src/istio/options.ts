@@ -87,7 +87,7 @@ function copyDestination(d: NetworkPolicyDestination): NetworkPolicyDestination 
 }
 
 /** Pods (namespace and labels, both) or IP blocks, or both; each valid. Fields relative to the destination. */
-function destinationProblems(d: NetworkPolicyDestination): Array<{ field?: FieldPath; message: string }> {
+export function destinationProblems(d: NetworkPolicyDestination): Array<{ field?: FieldPath; message: string }> {
   const problems: Array<{ field?: FieldPath; message: string }> = [];
   const pods = d.namespace !== undefined || d.podLabels !== undefined;
   if (!pods && (d.ipBlocks ?? []).length === 0) {

@@ -255,7 +255,7 @@ function readSource(c: ReadContext, value: unknown, field: FieldPath): SourceMod
   const meshWide = namespace === ALL_NAMESPACES;
   const problems = [
     ...sourceValueProblems({ ...(meshWide ? {} : { namespace }), labels: workloadSelector }),
-    ...(c.query ? [] : sourceGuardrailProblems(meshWide ? 'EgressSource.allNamespaces()' : undefined, overrides, subject)),
+    ...(c.query ? [] : sourceGuardrailProblems(meshWide ? 'EgressSource.allNamespaces()' : undefined, overrides, subject, workloadSelector !== undefined)),
   ];
   for (const p of problems) r.add(valueProblem(p, field, subject));
   if (problems.some((p) => p.severity === 'error')) return undefined;

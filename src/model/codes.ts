@@ -2,7 +2,7 @@
 // never by message text; the README lists them. A guardrail's code is its name.
 
 /** Guardrails: refused by default, each can be overridden with a reason. */
-export type GuardrailCode = 'INTERNAL_ADDRESS' | 'PRIVATE_ADDRESS' | 'WILDCARD_HOST' | 'PLAIN_HTTP' | 'MESH_WIDE_SOURCE';
+export type GuardrailCode = 'INTERNAL_ADDRESS' | 'PRIVATE_ADDRESS' | 'WILDCARD_HOST' | 'PLAIN_HTTP' | 'MESH_WIDE_SOURCE' | 'UNENFORCED_SELECTOR';
 
 /** A value wrong on its own (construction, or a field of a manifest). */
 export type ValueCode =
@@ -30,9 +30,14 @@ export type IstioCode =
   /** Warnings: a source that no NetworkPolicy can select; a gateway port that stock gateway Services translate; partial input. */
   | 'ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT' | 'ISTIO_GATEWAY_PORT_TRANSLATED' | 'ISTIO_PARTIAL_INPUT';
 
+/** What the Istio ambient-mode output (a waypoint as egress gateway) cannot express, or would get wrong. */
+export type AmbientCode =
+  | 'AMBIENT_WILDCARD_HOST' | 'AMBIENT_HOST_CONFLICT' | 'AMBIENT_TCP_WAYPOINT' | 'AMBIENT_WAYPOINT_CONFLICT'
+  | 'AMBIENT_OUTPUT_MISMATCH' | 'AMBIENT_MESH_WIDE_SOURCE';
+
 /** A manifest (YAML) that does not have the CRD's shape, or that ASM would take otherwise. */
 export type ManifestCode =
   | 'MANIFEST_MISSING_FIELD' | 'MANIFEST_UNKNOWN_FIELD' | 'MANIFEST_WRONG_TYPE' | 'MANIFEST_INVALID_VALUE'
   | 'MANIFEST_UNSUPPORTED' | 'MANIFEST_DROPPED_FIELD' | 'MANIFEST_GATEWAY_PORTS' | 'MANIFEST_OVERRIDE_ANNOTATION';
 
-export type ProblemCode = GuardrailCode | ValueCode | AppCode | PortCode | IstioCode | ManifestCode;
+export type ProblemCode = GuardrailCode | ValueCode | AppCode | PortCode | IstioCode | AmbientCode | ManifestCode;

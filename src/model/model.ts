@@ -1,3 +1,4 @@
+import type { ResolvedAmbientOptions } from '../ambient/options';
 import type { AsmApiVersion } from '../asm-api-version';
 import type { AsmVersion } from '../asm-version';
 import type { EgressOutput } from '../egress-output';
@@ -43,6 +44,8 @@ export interface SourceModel {
   readonly namespace: string;
   readonly labels?: Record<string, string>;
   readonly serviceAccount?: string;
+  /** The cdk8s-plus workload it was read from (construct path), for messages. */
+  readonly workload?: string;
   /** Guardrails overridden for this source. */
   readonly overrides?: GuardrailOverride[];
 }
@@ -78,6 +81,8 @@ export interface PolicySettingsModel {
   readonly output: EgressOutput;
   /** How it is rendered as Istio objects, and which objects describe its gateway. */
   readonly istio: ResolvedIstioOptions;
+  /** How it is rendered for Istio's ambient mode (a waypoint as egress gateway). */
+  readonly ambient: ResolvedAmbientOptions;
   /** Whether guardrails that warn (plain HTTP) are errors in this policy. */
   readonly strictGuardrails: boolean;
   /** The Istio options that the user set, for the App and for the policy (the rest are defaults). */

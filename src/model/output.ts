@@ -3,12 +3,17 @@ import { Protocol } from '../protocol';
 
 /** Whether an output includes the ASM object. */
 export function includesAsm(output: EgressOutput): boolean {
-  return output !== EgressOutput.ISTIO;
+  return output === EgressOutput.ASM || output === EgressOutput.ASM_AND_ISTIO || output === EgressOutput.ASM_AND_AMBIENT;
 }
 
-/** Whether an output includes the Istio objects. */
+/** Whether an output includes the (sidecar-mode) Istio objects. */
 export function includesIstio(output: EgressOutput): boolean {
-  return output !== EgressOutput.ASM;
+  return output === EgressOutput.ISTIO || output === EgressOutput.ASM_AND_ISTIO;
+}
+
+/** Whether an output includes the ambient-mode Istio objects (waypoint egress gateway). */
+export function includesAmbient(output: EgressOutput): boolean {
+  return output === EgressOutput.AMBIENT || output === EgressOutput.ASM_AND_AMBIENT;
 }
 
 /** Protocols that may share one gateway port (routed by Host header). */

@@ -31,6 +31,8 @@ export interface WorkloadSource {
   readonly meshWide?: string;
   readonly labels?: Record<string, string>;
   readonly serviceAccount?: string;
+  /** The workload's construct path, for messages. */
+  readonly workload: string;
   readonly problems: Problem[];
 }
 
@@ -57,6 +59,7 @@ export function readWorkload(selector: WorkloadShape): WorkloadSource {
     ...(everyNamespace ? { meshWide: `${what} (an empty namespace selector)` } : {}),
     labels: kube.matchLabels,
     serviceAccount,
+    workload: selector.node.path,
     problems,
   };
 }

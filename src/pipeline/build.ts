@@ -1,4 +1,5 @@
 import { allocatePorts } from '../allocation/allocate';
+import { checkAmbient } from '../ambient/checks';
 import { ignoredSettings } from '../checks/ignored-settings';
 import { checkPolicies } from '../checks/policies';
 import { checkIstio } from '../istio/checks';
@@ -81,6 +82,7 @@ export function buildModel(policies: PolicySettingsModel[], rules: RuleDeclarati
   const allocation = allocatePorts(models, pinned);
   problems.push(...allocation.problems);
   problems.push(...checkIstio(models, allocation.ports));
+  problems.push(...checkAmbient(models));
   return { policies: models, ...allocation, problems: causesFirst(problems) };
 }
 

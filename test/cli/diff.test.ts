@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart } from 'cdk8s';
-import { EgressOutput, EgressSource, EgressTrafficPolicy, ExternalService } from '../../src';
+import { Example1, SourceOf } from '../../examples/documented-examples';
+import { EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride } from '../../src';
 import { main } from '../../src/cli/main';
 import { testApp } from '../util/synth';
 
@@ -213,8 +214,8 @@ spec:
   });
 
   describe('a file without an ASMEgressTrafficPolicy is an error, never "no change"', () => {
-    const noPolicy = (f: string) => `${f}:1:1: no ASMEgressTrafficPolicy in the input (Istio-only output cannot be diffed from YAML: `
-      + 'synthesise with EgressOutput.ASM_AND_ISTIO, or compare with EgressDiff in code)';
+    const noPolicy = (f: string) => `${f}:1:1: no ASMEgressTrafficPolicy in the input (Istio-only or ambient-only output cannot be diffed from YAML: `
+      + 'synthesise with EgressOutput.ASM_AND_ISTIO or ASM_AND_AMBIENT, or compare with EgressDiff in code)';
     /** The YAML of a chart whose policy lets `source` reach api.example.com, as Istio objects only. */
     const istioOnly = (name: string, source: EgressSource) => {
       const app = testApp();
@@ -264,6 +265,47 @@ spec:
           '',
         ].join('\n'),
       });
+    });
+  });
+
+  describe('ambient output', () => {
+    const widened: SourceOf = (ns, labels) => EgressSource.namespace(ns, {
+      workloadSelector: labels, guardrailOverrides: [GuardrailOverride.allow(Guardrail.UNENFORCED_SELECTOR, 'every pod of mytest')],
+    });
+    const example1 = (name: string, output: EgressOutput, sourceOf?: SourceOf) => {
+      const app = testApp();
+      EgressRegistry.of(app).configure({ output });
+      new Example1(app, 'example-1', sourceOf);
+      return file(name, app.synthYaml());
+    };
+
+    test('a selector widened for ambient mode is read as its whole namespace: gained access', () => {
+      const old = example1('old.yaml', EgressOutput.ASM);
+      const now = example1('new.yaml', EgressOutput.ASM_AND_AMBIENT, widened);
+      const result = run('diff', old, now);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe([
+        '+ mytest -> httpbin.org:80/HTTP via egressgateway-a:80',
+        '+ mytest -> www.httpbin.org:80/HTTP via egressgateway-a:80',
+        'asm-egress diff: 2 gained, 0 lost, 0 changed',
+        '',
+      ].join('\n'));
+      expect(result.stderr).toContain(`${now}:28:1: warning: skipped 5 objects that are not ASMEgressTrafficPolicy: 2 AuthorizationPolicy, 2 ServiceEntry, 1 Gateway`);
+    });
+
+    test('the same override without ambient objects changes nothing: ASM enforces the selector', () => {
+      const old = example1('old.yaml', EgressOutput.ASM);
+      const now = example1('new.yaml', EgressOutput.ASM, widened);
+      expect(run('diff', old, now)).toMatchObject({ status: 0, stdout: 'asm-egress diff: no change in egress access\n' });
+    });
+
+    test('ambient-only output: exit 2, as for Istio-only output', () => {
+      const old = example1('old.yaml', EgressOutput.ASM);
+      const now = example1('new.yaml', EgressOutput.AMBIENT, widened);
+      const result = run('diff', old, now);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(`${now}:1:1: no ASMEgressTrafficPolicy in the input (Istio-only or ambient-only output cannot be diffed from YAML: `
+        + 'synthesise with EgressOutput.ASM_AND_ISTIO or ASM_AND_AMBIENT, or compare with EgressDiff in code)');
     });
   });
 

@@ -37,7 +37,7 @@ describe('bin/asm-egress', () => {
     ]);
     for (const [command, synopsis] of [
       ['lint', 'lint [--quiet] [--asm-version VERSION] [--strict] FILE...'],
-      ['render', 'render [--quiet] [--istio] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...'],
+      ['render', 'render [--quiet] [--istio | --ambient] [--istio-api v1|v1beta1] [--asm-version VERSION] [--strict] FILE...'],
       ['import', 'import [--quiet] [-o OUT.ts] [--asm-version VERSION] FILE...'],
     ]) {
       const run = spawnCli([command, '--help']);

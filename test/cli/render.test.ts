@@ -6,8 +6,8 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { validPolicies } from './util/arbitraries';
 import { policiesOf } from './util/program';
 import { cliFixture, documentedExample, lines, REPO, runCli } from './util/run-cli';
-import { Example2, Example3 } from '../../examples/documented-examples';
-import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion } from '../../src';
+import { Example2, Example3, SourceOf } from '../../examples/documented-examples';
+import { EgressOutput, EgressRegistry, EgressSource, GatewayPortAllocation, Guardrail, GuardrailOverride, IstioApiVersion } from '../../src';
 import { synthObjects, testApp } from '../util/synth';
 
 // `asm-egress render`: the YAML path gives exactly what the TypeScript path synthesises.
@@ -77,7 +77,7 @@ describe('asm-egress render', () => {
     expect(runCli(['render', '--istio-api', 'v1', documentedExample(1)])).toEqual({
       status: 2,
       stdout: '',
-      stderr: "asm-egress render: --istio-api needs --istio\nTry 'asm-egress render --help'.\n",
+      stderr: "asm-egress render: --istio-api needs --istio or --ambient\nTry 'asm-egress render --help'.\n",
     });
     expect(runCli(['render', '--istio', '--istio-api=v2', documentedExample(1)])).toEqual({
       status: 2,
@@ -153,5 +153,53 @@ describe('partial input for a namespace', () => {
     expect(lines(runCli(['lint', a, previous]).stderr).filter((l) => l.includes('which the input lacks'))).toHaveLength(2);
     expect(runCli(['render', '--istio', a, b, previous]).stderr).not.toContain('which the input lacks');
     rmSync(tmp, { recursive: true, force: true });
+  });
+});
+
+describe('asm-egress render --ambient', () => {
+  test('label sources, which a waypoint cannot see, are refused at their lines, with the remedy for YAML', () => {
+    const run = runCli(['render', '--ambient', documentedExample(1)]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(lines(run.stderr)).toEqual([
+      'test/fixtures/example-1.yaml:13:7: spec.egressRules[0].from[0].workloadSelector: source mytest{app=sleep-a} selects pods by labels, which a waypoint cannot see: '
+      + "in ambient output (ASM_AND_AMBIENT) it would admit every workload of namespace 'mytest': the policy cannot name a service account: "
+      + "widen the source to namespace 'mytest' with the line 'source mytest{app=sleep-a}: UNENFORCED_SELECTOR: <reason>' "
+      + 'in annotation egress.cdk8s-asm-egress.io/guardrail-overrides, or declare the rule in code with a service account',
+      expect.stringContaining("test/fixtures/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: warning: 'httpbin-service-http' sends plain HTTP"),
+      'asm-egress render: 1 error, 1 warning in 1 file',
+    ]);
+  });
+
+  test('widened in the annotation: the ambient objects, as the constructs render them', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-render-'));
+    const reason = 'every pod of mytest, INFRA-9';
+    const annotation = ['mytest{app=sleep-a}', 'mytest{app=sleep-b}'].map((s) => `source ${s}: UNENFORCED_SELECTOR: ${reason}`).join('\n');
+    const [manifest] = policiesOf(readFileSync(join(REPO, documentedExample(2)), 'utf8'));
+    manifest.metadata.annotations = { 'egress.cdk8s-asm-egress.io/guardrail-overrides': annotation };
+    const file = join(tmp, 'widened.yaml');
+    writeFileSync(file, stringify(manifest));
+    const run = runCli(['render', '--ambient', '--istio-api', 'v1beta1', file]);
+    rmSync(tmp, { recursive: true, force: true });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ASM_AND_AMBIENT, ambient: { apiVersion: IstioApiVersion.V1BETA1 } });
+    const widened: SourceOf = (ns, labels) => EgressSource.namespace(ns, {
+      workloadSelector: labels, guardrailOverrides: [GuardrailOverride.allow(Guardrail.UNENFORCED_SELECTOR, reason)],
+    });
+    new Example2(app, 'example-2', widened);
+    const expected = synthObjects(app);
+    expect(expected.map((o) => o.kind)).toEqual(expect.arrayContaining(['Gateway', 'ServiceEntry', 'AuthorizationPolicy', 'DestinationRule']));
+    expect(rendered(run.stdout)).toEqual(expected);
+  });
+
+  test('--istio and --ambient exclude each other', () => {
+    expect(runCli(['render', '--istio', '--ambient', documentedExample(1)])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: "asm-egress render: --istio and --ambient exclude each other (sidecar or ambient mode: one Istio output)\nTry 'asm-egress render --help'.\n",
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { Example1, Example2, Example3 } from '../../examples/documented-examples';
 import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion, IstioOptions } from '../../src';
-import { istioSchemaErrors } from '../util/istio-schema';
+import { crdSchemaErrors } from '../util/crd-schema';
 import { meshConsistencyErrors } from '../util/route-chains';
 import { synthObjects, testApp } from '../util/synth';
 
@@ -46,7 +46,7 @@ test('example 1 (networking.istio.io/v1): HTTP from sleep-a through gateway port
     hosts: ['istio-egress/httpbin.org', 'istio-egress/www.httpbin.org'],
     tls: { mode: 'ISTIO_MUTUAL' },
   }]);
-  expect(istioSchemaErrors(istioOnly(objects))).toEqual([]);
+  expect(crdSchemaErrors(istioOnly(objects))).toEqual([]);
   expect(meshConsistencyErrors(objects)).toEqual([]);
   expect(objects).toMatchSnapshot();
 });
@@ -69,7 +69,7 @@ test('example 2 (networking.istio.io/v1beta1): HTTPS upgrade on port 80, HTTPS o
       tls: { mode: 'SIMPLE', sni: host, caCertificates: '/etc/ssl/certs/ca-certificates.crt', subjectAltNames: [host] },
     }]);
   }
-  expect(istioSchemaErrors(istioOnly(objects))).toEqual([]);
+  expect(crdSchemaErrors(istioOnly(objects))).toEqual([]);
   expect(meshConsistencyErrors(objects)).toEqual([]);
   expect(objects).toMatchSnapshot();
 });
@@ -87,7 +87,7 @@ test('example 3 (networking.istio.io/v1, ports allocated): HTTP, HTTPS, an upgra
   const tcpByIp = objects.find((o) => o.kind === 'ServiceEntry' && o.metadata.name === 'egressgateway-a.tcp-svc1');
   expect(tcpByIp.spec).toMatchObject({ addresses: ['1.1.1.1/32'], resolution: 'STATIC', ports: [{ number: 44, protocol: 'TCP' }] });
   expect(objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.spec.podSelector)).toEqual([{ matchLabels: { app: 'sleep' } }]);
-  expect(istioSchemaErrors(istioOnly(objects))).toEqual([]);
+  expect(crdSchemaErrors(istioOnly(objects))).toEqual([]);
   expect(meshConsistencyErrors(objects)).toEqual([]);
   expect(objects).toMatchSnapshot();
 });

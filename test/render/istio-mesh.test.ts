@@ -2,8 +2,8 @@ import { Chart } from 'cdk8s';
 import {
   EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, IstioOptions,
 } from '../../src';
+import { crdSchemaErrors } from '../util/crd-schema';
 import { allowedRequests, buildApp, defaultGateway, PolicySpec, ServiceSpec } from '../util/egress-spec';
-import { istioSchemaErrors } from '../util/istio-schema';
 import { destinationRulesFor, outboundClusters } from '../util/istiod-model';
 import { GatewayUnderTest, meshConsistencyErrors, traceRoute } from '../util/route-chains';
 import { synthObjects, testApp, warningLines } from '../util/synth';
@@ -48,7 +48,7 @@ describe('1. sources in the mesh root namespace see the gateway port Destination
       expect(destinationRulesFor(objects, 'team2', rule.spec.host, 'istio-system')).toEqual([]);
     }
     expectAllAllowed(objects, spec);
-    expect(istioSchemaErrors(istioOnly(objects))).toEqual([]);
+    expect(crdSchemaErrors(istioOnly(objects))).toEqual([]);
   });
 
   test('the former exportTo [".", <namespace>] leaves the root namespace without a rule: its requests fail at the subset', () => {

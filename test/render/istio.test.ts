@@ -7,7 +7,7 @@ import {
   EgressOutput, EgressRegistry, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride, IstioApiVersion,
   IstioOptions, ServerVerification,
 } from '../../src';
-import { istioSchemaErrors } from '../util/istio-schema';
+import { crdSchemaErrors } from '../util/crd-schema';
 import { traceRoute } from '../util/route-chains';
 import { synthObjects, testApp } from '../util/synth';
 
@@ -147,7 +147,7 @@ describe('objects and where they go', () => {
     expect(strip(v1beta1)).toEqual(strip(v1));
     expect(new Set(v1.map((o) => o.kind))).toEqual(new Set([...ISTIO_KINDS, 'Service']));
     const istio = (objects: any[]) => objects.filter((o) => o.apiVersion !== 'v1');
-    expect(istioSchemaErrors([...istio(v1), ...istio(v1beta1)])).toEqual([]);
+    expect(crdSchemaErrors([...istio(v1), ...istio(v1beta1)])).toEqual([]);
   });
 });
 

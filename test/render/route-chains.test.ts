@@ -2,8 +2,8 @@ import { App } from 'cdk8s';
 import * as fc from 'fast-check';
 import { Example1, Example2, Example3 } from '../../examples/documented-examples';
 import { EgressOutput, EgressRegistry, GatewayPortAllocation, IstioApiVersion } from '../../src';
+import { crdSchemaErrors } from '../util/crd-schema';
 import { allowedRequests, buildApp, defaultGateway, PolicySpec, ServiceSpec, SourceSpec, specAllows } from '../util/egress-spec';
-import { istioSchemaErrors } from '../util/istio-schema';
 import { outboundClusters } from '../util/istiod-model';
 import { meshConsistencyErrors, traceRoute } from '../util/route-chains';
 import { synthObjects, testApp } from '../util/synth';
@@ -348,7 +348,7 @@ describe('random Apps', () => {
         }
       }
     }), { numRuns: 100, seed: 20250501 });
-    expect(istioSchemaErrors(everything.filter((o) => o.apiVersion.includes('istio.io')))).toEqual([]);
+    expect(crdSchemaErrors(everything.filter((o) => o.apiVersion.includes('istio.io')))).toEqual([]);
   });
 });
 

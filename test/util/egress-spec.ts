@@ -57,7 +57,8 @@ export function buildApp(policies: PolicySpec[], istio: IstioOptions = {}, app: 
   return app;
 }
 
-function makeService(s: ServiceSpec): ExternalService {
+/** The external service of a spec. */
+export function makeService(s: ServiceSpec): ExternalService {
   const common = { hosts: s.hosts, port: s.port, gatewayPort: s.gatewayPort };
   switch (s.protocol) {
     case 'HTTP': return ExternalService.http(s.name, {

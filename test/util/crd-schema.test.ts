@@ -1,4 +1,4 @@
-import { istioSchemaErrors, Schema, schemaErrors } from './istio-schema';
+import { crdSchemaErrors, Schema, schemaErrors } from './crd-schema';
 
 const NETWORKING_VERSIONS = ['networking.istio.io/v1', 'networking.istio.io/v1beta1'];
 const SECURITY_VERSIONS = ['security.istio.io/v1', 'security.istio.io/v1beta1'];
@@ -124,14 +124,14 @@ const SE = serviceEntry('networking.istio.io/v1');
 const DR = destinationRule('networking.istio.io/v1');
 const AP = authorizationPolicy('security.istio.io/v1');
 
-describe('istioSchemaErrors', () => {
+describe('crdSchemaErrors', () => {
   test.each(VALID)('accepts a correct %s', (_name, object) => {
-    expect(istioSchemaErrors([object])).toEqual([]);
+    expect(crdSchemaErrors([object])).toEqual([]);
   });
 
   test('accepts all of them in one call, and an empty list', () => {
-    expect(istioSchemaErrors(VALID.map(([, object]) => object))).toEqual([]);
-    expect(istioSchemaErrors([])).toEqual([]);
+    expect(crdSchemaErrors(VALID.map(([, object]) => object))).toEqual([]);
+    expect(crdSchemaErrors([])).toEqual([]);
   });
 
   test.each<[string, any]>([
@@ -159,7 +159,7 @@ describe('istioSchemaErrors', () => {
       ap.spec.rules[0].from = [{ source: { serviceAccounts: ['mytest/sleep'] } }];
     })],
   ])('accepts %s', (_name, object) => {
-    expect(istioSchemaErrors([object])).toEqual([]);
+    expect(crdSchemaErrors([object])).toEqual([]);
   });
 
   describe('the OpenAPI schema', () => {
@@ -251,7 +251,7 @@ describe('istioSchemaErrors', () => {
         expected: ['Sidecar/default: /metadata/labels/tier must be string'],
       },
     ])('rejects $name', ({ object, expected }) => {
-      expect(istioSchemaErrors([object])).toEqual(expected);
+      expect(crdSchemaErrors([object])).toEqual(expected);
     });
   });
 
@@ -264,7 +264,7 @@ describe('istioSchemaErrors', () => {
       ['deep down', edited(DR, (dr) => dr.spec.trafficPolicy.portLevelSettings[0].tls.sni_name = 'x'), '/spec/trafficPolicy/portLevelSettings/0/tls/sni_name'],
       ['in metadata', edited(SE, (se) => se.metadata.label = { app: 'x' }), '/metadata/label'],
     ])('rejects one %s', (_where, object, path) => {
-      expect(istioSchemaErrors([object])).toEqual([`${object.kind}/${object.metadata.name}: ${path} is not a field of the schema: the API server would drop it`]);
+      expect(crdSchemaErrors([object])).toEqual([`${object.kind}/${object.metadata.name}: ${path} is not a field of the schema: the API server would drop it`]);
     });
   });
 
@@ -294,14 +294,14 @@ describe('istioSchemaErrors', () => {
         `/metadata/annotations are ${256 * 1024 + 4} bytes, more than the ${256 * 1024} the API server allows`],
     ])('rejects %s', (_name, edit, expected) => {
       const object = edited(sidecar('networking.istio.io/v1'), (sc) => edit(sc.metadata));
-      expect(istioSchemaErrors([object])).toEqual([`${label(object)}: ${expected}`]);
+      expect(crdSchemaErrors([object])).toEqual([`${label(object)}: ${expected}`]);
     });
   });
 
   describe('x-kubernetes-list-type', () => {
     test('rejects two ServiceEntry ports of one name (a list-type map keyed by name)', () => {
       const object = edited(SE, (se) => se.spec.ports[1].name = 'http');
-      expect(istioSchemaErrors([object])).toEqual(['ServiceEntry/httpbin: /spec/ports/1 repeats an earlier entry with name "http" (x-kubernetes-list-type map)']);
+      expect(crdSchemaErrors([object])).toEqual(['ServiceEntry/httpbin: /spec/ports/1 repeats an earlier entry with name "http" (x-kubernetes-list-type map)']);
     });
   });
 
@@ -356,32 +356,32 @@ describe('istioSchemaErrors', () => {
         ap.spec.targetRef = { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'egress', namespace: 'other' };
       }), '/spec/targetRef/namespace cross namespace referencing is not currently supported'],
     ])('rejects %s', (_name, object, expected) => {
-      expect(istioSchemaErrors([object])).toEqual([`${label(object)}: ${expected}`]);
+      expect(crdSchemaErrors([object])).toEqual([`${label(object)}: ${expected}`]);
     });
 
     test('evaluates the rules of the v1beta1 schemas too', () => {
       const object = edited(serviceEntry('networking.istio.io/v1beta1'), (se) => se.spec.ports[0].number = 0);
-      expect(istioSchemaErrors([object])).toEqual(['ServiceEntry/httpbin: /spec/ports/0/number port must be between 1-65535']);
+      expect(crdSchemaErrors([object])).toEqual(['ServiceEntry/httpbin: /spec/ports/0/number port must be between 1-65535']);
     });
 
     test('does not evaluate a rule on a value of the wrong type, which the OpenAPI check reports', () => {
       const object = edited(SE, (se) => se.spec.ports[0].number = '0');
-      expect(istioSchemaErrors([object])).toEqual(['ServiceEntry/httpbin: /spec/ports/0/number must be integer']);
+      expect(crdSchemaErrors([object])).toEqual(['ServiceEntry/httpbin: /spec/ports/0/number must be integer']);
     });
   });
 
   test('rejects a kind it has no schema for', () => {
-    const errors = istioSchemaErrors([{ apiVersion: 'networking.istio.io/v1', kind: 'Telescope', metadata: { name: 'hubble' }, spec: {} }]);
+    const errors = crdSchemaErrors([{ apiVersion: 'networking.istio.io/v1', kind: 'Telescope', metadata: { name: 'hubble' }, spec: {} }]);
     expect(errors).toEqual([expect.stringMatching(/^Telescope\/hubble: no schema for apiVersion "networking.istio.io\/v1" kind "Telescope"/)]);
   });
 
   test('rejects a known kind at an apiVersion it has no schema for', () => {
-    const errors = istioSchemaErrors([{ ...serviceEntry('networking.istio.io/v1alpha3') }]);
+    const errors = crdSchemaErrors([{ ...serviceEntry('networking.istio.io/v1alpha3') }]);
     expect(errors).toEqual([expect.stringMatching(/^ServiceEntry\/httpbin: no schema for apiVersion "networking.istio.io\/v1alpha3"/)]);
   });
 
   test('rejects something that is not an object', () => {
-    expect(istioSchemaErrors([null, 'ServiceEntry'])).toEqual([
+    expect(crdSchemaErrors([null, 'ServiceEntry'])).toEqual([
       '<no kind>/<no name>: not a Kubernetes object: null',
       '<no kind>/<no name>: not a Kubernetes object: "ServiceEntry"',
     ]);
@@ -395,7 +395,7 @@ describe('istioSchemaErrors', () => {
       se.spec.ports[1].targetPort = 0;
       se.spec.extra = true;
     });
-    const errors = istioSchemaErrors([gateway('networking.istio.io/v1'), bad, { kind: 'Mystery', metadata: { name: 'm' } }, sidecar('networking.istio.io/v1beta1')]);
+    const errors = crdSchemaErrors([gateway('networking.istio.io/v1'), bad, { kind: 'Mystery', metadata: { name: 'm' } }, sidecar('networking.istio.io/v1beta1')]);
     expect(errors).toEqual([
       'ServiceEntry/Bad: /spec/extra is not a field of the schema: the API server would drop it',
       'ServiceEntry/Bad: /spec/ports/0/number must be integer',
@@ -480,3 +480,38 @@ describe('schemaErrors', () => {
 function label(object: any): string {
   return `${object.kind}/${object.metadata.name || '<no name>'}`;
 }
+
+describe('the waypoint Gateway of Gateway API v1.5.1 (ambient output)', () => {
+  function waypoint(): any {
+    return {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'waypoint', namespace: 'istio-egress', labels: { 'istio.io/waypoint-for': 'service' } },
+      spec: {
+        gatewayClassName: 'istio-waypoint',
+        listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'Same' } } }],
+      },
+    };
+  }
+
+  test('accepts the waypoint of Istio\'s documentation', () => {
+    expect(crdSchemaErrors([waypoint()])).toEqual([]);
+  });
+
+  test.each<[string, (o: any) => void]>([
+    ['no listeners', (o) => { delete o.spec.listeners; }],
+    ['a port out of range', (o) => { o.spec.listeners[0].port = 70000; }],
+    ['a port as a string', (o) => { o.spec.listeners[0].port = '15008'; }],
+    ['an unknown namespaces policy', (o) => { o.spec.listeners[0].allowedRoutes.namespaces.from = 'Any'; }],
+    ['a misspelt field', (o) => { o.spec.listeners[0].allowedRoute = {}; }],
+    ['a listener name with capitals', (o) => { o.spec.listeners[0].name = 'Mesh'; }],
+    ['two listeners of one name', (o) => { o.spec.listeners.push({ ...o.spec.listeners[0], port: 15009 }); }],
+    ['another version', (o) => { o.apiVersion = 'gateway.networking.k8s.io/v1beta1'; }],
+  ])('rejects a Gateway with %s', (_, breakIt) => {
+    const o = waypoint();
+    breakIt(o);
+    const errors = crdSchemaErrors([o]);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.filter((e) => !e.startsWith('Gateway/waypoint: '))).toEqual([]);
+  });
+});

@@ -9,7 +9,8 @@ import { kubernetesAjv } from './kubernetes-ajv';
  * Validates Kubernetes objects as the API server would on `kubectl apply`, against the CRD schemas in
  * test/schemas/ that `npx projen import` writes: those of Istio's published CRDs (networking.istio.io
  * v1/v1beta1 ServiceEntry, Gateway, DestinationRule, VirtualService, Sidecar; security.istio.io v1/v1beta1
- * AuthorizationPolicy). Every file there is read: another CRD file's schemas need no change here.
+ * AuthorizationPolicy) and of Gateway API's (gateway.networking.k8s.io/v1 Gateway, the ambient waypoint).
+ * Every file there is read: another CRD file's schemas need no change here.
  *
  * Returns one message per problem, each prefixed with `<kind>/<metadata.name>:`; an empty array means
  * every object is valid. An object of any other apiVersion/kind is reported as an error.
@@ -28,7 +29,7 @@ import { kubernetesAjv } from './kubernetes-ajv';
  * budget, transition rules (`oldSelf`; there are none) and `messageExpression` are not evaluated. Nor is
  * what only Istio's validating webhook checks.
  */
-export function istioSchemaErrors(objects: any[]): string[] {
+export function crdSchemaErrors(objects: any[]): string[] {
   return schemaErrors(objects, SCHEMAS);
 }
 
@@ -46,7 +47,7 @@ const SCHEMAS: ReadonlyMap<string, Schema> = (() => {
   const schemas = new Map<string, Schema>();
   for (const file of readdirSync(SCHEMA_DIR).filter((name) => name.endsWith('.json')).sort()) {
     for (const [key, schema] of Object.entries(JSON.parse(readFileSync(join(SCHEMA_DIR, file), 'utf8')).schemas)) {
-      if (schemas.has(key)) throw new Error(`istio-schema: ${file} defines ${key} again`);
+      if (schemas.has(key)) throw new Error(`crd-schema: ${file} defines ${key} again`);
       schemas.set(key, schema as Schema);
     }
   }
@@ -98,10 +99,11 @@ function compiledOf(schema: Schema): Compiled {
     const text = JSON.stringify(schema);
     compiled = compiledByText.get(text);
     if (!compiled) {
-      // The API server adds apiVersion, kind and metadata to every CRD's schema.
+      // The API server adds apiVersion, kind and metadata to every CRD's schema; metadata is always
+      // ObjectMeta, whatever the CRD declares for it (Gateway API's says `type: object`).
       const validate = ajv.compile(closed({
         ...schema,
-        properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: OBJECT_META, ...schema.properties },
+        properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, ...schema.properties, metadata: OBJECT_META },
         required: [...new Set(['metadata', ...schema.required ?? []])],
       }));
       compileExtensions(schema);
