@@ -9,7 +9,7 @@ import { EgressTrafficPolicy } from '../egress-traffic-policy';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
 import { Adoption, manifestProblemOf } from '../manifest/adoption';
 import { isPolicyManifest } from '../manifest/read-policy';
-import { FieldPath, formatField, Problem, problemText } from '../model/problem';
+import { FieldPath, formatField, messageText, Problem, problemText } from '../model/problem';
 
 // The input files as one App: every ASMEgressTrafficPolicy built with the library's constructs
 // (EgressTrafficPolicy.fromManifest), validated together, and every problem mapped back to the
@@ -75,12 +75,46 @@ export function diagnosticOf(policy: PolicyObject, p: Problem, locate?: (subject
   return { ...locateField(policy, p.field), message: problemText(p, 'manifest', locate), severity: p.severity };
 }
 
+/** A problem of a policy object as a finding, its references located by `locate`. */
+function findingOf(policy: PolicyObject, p: Problem, locate?: (subject: string) => string): Finding {
+  return {
+    code: p.code,
+    severity: p.severity,
+    policy,
+    field: formatField([...policy.at, ...p.field]),
+    line: locateField(policy, p.field).line,
+    message: messageText(p.message, locate),
+    ...(p.fix ? { fix: p.fix.manifest } : {}),
+  };
+}
+
+/**
+ * A problem of a policy of the input, as data: what the command line prints as a diagnostic, and
+ * what other edges (the cdk8s validation plugin) report in their own form.
+ */
+export interface Finding {
+  readonly code: Problem['code'];
+  readonly severity: Problem['severity'];
+  /** The policy it is in; undefined only when the input holds no policy at all. */
+  readonly policy?: PolicyObject;
+  /** The field from the document's root (`spec.egressRules[0].to[1].hosts[0]`); empty for the object as a whole. */
+  readonly field: string;
+  /** The line of the field in its file. */
+  readonly line: number;
+  /** What is wrong, other inputs named by file and line. */
+  readonly message: string;
+  /** How to fix it, to the author of the YAML, when the message does not say it already. */
+  readonly fix?: string;
+}
+
 /** The App built from the input, with every problem of the input. */
 export interface Loaded {
   readonly app: App;
   readonly chart: Chart;
   readonly policies: LoadedPolicy[];
   readonly diagnostics: Diagnostic[];
+  /** The diagnostics that are problems of the policies (not YAML warnings, skipped objects or an input without policies), as data. */
+  readonly findings: Finding[];
   readonly errorCount: number;
 }
 
@@ -92,7 +126,12 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
   const chart = new Chart(app, CHART_ID);
   const policies: LoadedPolicy[] = [];
   const diagnostics: Diagnostic[] = [...inputs.warnings];
+  const findings: Finding[] = [];
   const byPath = new Map<string, LoadedPolicy>();
+  const report = (finding: Finding, diagnostic: Diagnostic) => {
+    findings.push(finding);
+    diagnostics.push(diagnostic);
+  };
 
   forEachPolicyObject(inputs, diagnostics, (object, value) => {
     const policy: LoadedPolicy = {
@@ -101,7 +140,7 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     };
     policies.push(policy);
     for (const path of policy.adoption.parts.keys()) byPath.set(path, policy);
-    for (const p of policy.adoption.problems) diagnostics.push(diagnosticOf(policy, p));
+    for (const p of policy.adoption.problems) report(findingOf(policy, p), diagnosticOf(policy, p));
   });
 
   // The library names constructs in its messages; the input names files and lines.
@@ -116,7 +155,7 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     const policy = p.subject !== undefined ? byPath.get(p.subject) : undefined;
     if (policy) {
       const mapped = manifestProblemOf(policy.adoption, p);
-      if (mapped) diagnostics.push(diagnosticOf(policy, mapped, locate));
+      if (mapped) report(findingOf(policy, mapped, locate), diagnosticOf(policy, mapped, locate));
       continue;
     }
     // Not a policy or rule built from the input (none today): reported at the policy it is in,
@@ -124,14 +163,16 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     const owner = policies.find((x) => x.adoption.policy && p.subject?.startsWith(`${x.adoption.policy.node.path}/`)) ?? policies[0];
     const where = owner ? locateField(owner, []) : { file: inputs.files[0], fileIndex: 0, line: 1, field: '' };
     const field = formatField(p.field);
-    diagnostics.push({ ...where, field: field || undefined, message: `[${p.subject}] ${problemText(p, 'manifest', locate)}`, severity: p.severity });
+    const message = `[${p.subject}] ${messageText(p.message, locate)}`;
+    report({ code: p.code, severity: p.severity, policy: owner, field, line: where.line, message, ...(p.fix ? { fix: p.fix.manifest } : {}) },
+      { ...where, field: field || undefined, message: `[${p.subject}] ${problemText(p, 'manifest', locate)}`, severity: p.severity });
   }
   if (policies.length === 0) {
     // Checking nothing is almost always a mistake (a misspelt kind, the wrong folder): a CI gate
     // must not pass on it.
     diagnostics.push({ file: inputs.files[0], fileIndex: 0, line: 1, message: 'no ASMEgressTrafficPolicy in the input', severity: 'error' });
   }
-  return { app, chart, policies, diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length };
+  return { app, chart, policies, diagnostics, findings, errorCount: diagnostics.filter((d) => d.severity === 'error').length };
 }
 
 /** `apps/v1 Deployment 'web'`. */
