@@ -6,6 +6,7 @@ import { EgressTrafficPolicy } from './egress-traffic-policy';
 import { EgressError } from './model/error';
 import { includesIstio } from './model/output';
 import { hostMatches, pairKey, routeKey, sourceMatches } from './query/matching';
+import { flowchart } from './query/mermaid';
 import { formatManifestProblems, readManifestAccess } from './query/read-access';
 
 /**
@@ -41,7 +42,7 @@ export class EgressQuery {
     return new EgressQuery(accesses);
   }
 
-  /** A query of accesses read already (by `asm-egress diff`). @internal */
+  /** A query of accesses read already (by `asm-egress diff` and `graph`). @internal */
   public static _fromAccesses(accesses: EgressAccess[]): EgressQuery {
     return new EgressQuery(accesses);
   }
@@ -132,6 +133,23 @@ export class EgressQuery {
       ...(ambiguous ? { ambiguous } : {}),
       matches,
     };
+  }
+
+  /**
+   * Who may reach what, as a Mermaid flowchart (for a pull request, a wiki or a README): sources on
+   * the left, each egress gateway as a box with one node per group of sources that reach the same
+   * destinations, and the external services on the right. An edge from a gateway to a service is
+   * labelled with the gateway port; a thick edge (`==>`) is HTTP that the gateway upgrades to
+   * HTTPS (TLS origination, with the port it connects to), a plain one (`-->`) passes through as
+   * sent. A source reaches a service exactly when a path joins them. Mermaid renders at most 500
+   * edges by default (GitHub too).
+   *
+   * @example
+   * // Render it in a `mermaid` code block of Markdown, or with the Mermaid CLI.
+   * writeFileSync('egress.mmd', EgressQuery.fromApp(app).toMermaid());
+   */
+  public toMermaid(): string {
+    return flowchart(this.accesses.map((access) => ({ access })));
   }
 
   /** @internal */
