@@ -2,13 +2,16 @@ import { CliFailure, Command, EXIT_OK, EXIT_USAGE, usageError } from './command'
 import { readInputs } from './input';
 import { diagnosticOf, forEachPolicyObject } from './load';
 import { Diagnostic, plural, printDiagnostics } from './output';
-import { EgressAccess } from '../egress-access';
+import { EgressAccess, EgressGuardrailOverride } from '../egress-access';
 import { EgressDiff } from '../egress-diff';
 import { EgressQuery } from '../egress-query';
+import { diffJson } from '../query/diff-report';
 import { readPolicyAccess } from '../query/read-access';
 
 /** Exit status when access changes: what a CI job checks to flag a pull request. */
 const EXIT_CHANGED = 1;
+
+const FORMATS = ['text', 'markdown', 'json'];
 
 /** Why a file without policies is refused. */
 const NO_POLICY = 'no ASMEgressTrafficPolicy in the input (Istio-only output cannot be diffed from YAML: '
@@ -21,7 +24,7 @@ const NO_POLICY = 'no ASMEgressTrafficPolicy in the input (Istio-only output can
 export const diffCommand: Command = {
   name: 'diff',
   summary: 'Show which sources gain or lose which destinations between two versions',
-  synopsis: 'diff OLD.yaml NEW.yaml',
+  synopsis: 'diff [--format text|markdown|json] OLD.yaml NEW.yaml',
   description: [
     'Compares the egress access that the ASMEgressTrafficPolicy objects of two files allow (objects',
     'of other kinds, such as Istio objects, are skipped with a warning) and prints one line per',
@@ -37,14 +40,22 @@ export const diffCommand: Command = {
     'narrowing shows only - lines, widening only + lines.',
     'Each file must hold at least one ASMEgressTrafficPolicy: a file without one (Istio-only output,',
     'an empty file) is an error, never "no change".',
+    '--format markdown writes a summary for a pull-request comment instead: by gateway, the access',
+    'gained, lost and changed and the guardrail overrides added and removed, with a Mermaid graph of',
+    'the changed access; long lists are cut with counts, so that it fits a comment however large the',
+    'change. --format json writes every change as JSON. The exit status is the same in every format.',
   ],
   exitStatus: [
     'Exit status: 0 when no access changes; 1 when access changes; 2 usage error, unreadable file,',
     'YAML that does not parse, a file without an ASMEgressTrafficPolicy, or a policy that cannot be',
     'read (FILE:LINE: field: message).',
   ],
-  options: {},
+  options: {
+    format: { type: 'string', valueName: 'text|markdown|json', description: 'what to write: lines (default), a pull-request comment, or JSON' },
+  },
   run(args, io) {
+    const format = (args.values.format as string | undefined) ?? 'text';
+    if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, not '${format}'`, 'diff');
     if (args.positionals.length !== 2) {
       throw usageError(`expected two files, OLD and NEW (got ${plural(args.positionals.length, 'file')})`, 'diff');
     }
@@ -52,11 +63,13 @@ export const diffCommand: Command = {
     const inputs = readInputs(args.positionals, io, 'diff');
     const diagnostics: Diagnostic[] = [...inputs.warnings];
     const sides: [EgressAccess[], EgressAccess[]] = [[], []];
+    const overrides: [EgressGuardrailOverride[], EgressGuardrailOverride[]] = [[], []];
     const policyCounts = [0, 0];
     forEachPolicyObject(inputs, diagnostics, (policy, value) => {
-      const { accesses, problems } = readPolicyAccess(value);
+      const { accesses, overrides: lines, problems } = readPolicyAccess(value);
       for (const p of problems) diagnostics.push(diagnosticOf(policy, p));
       sides[policy.document.fileIndex].push(...accesses);
+      overrides[policy.document.fileIndex].push(...lines);
       policyCounts[policy.document.fileIndex]++;
     });
     printDiagnostics(diagnostics, io);
@@ -70,7 +83,16 @@ export const diffCommand: Command = {
     if (diagnostics.some((d) => d.severity === 'error')) throw new CliFailure(['asm-egress diff: the policies cannot be read']);
     if (withoutPolicy.length > 0) return EXIT_USAGE;
 
-    const diff = EgressDiff.between(EgressQuery._fromAccesses(sides[0]), EgressQuery._fromAccesses(sides[1]));
+    const diff = EgressDiff.between(EgressQuery._fromAccesses(sides[0], overrides[0]), EgressQuery._fromAccesses(sides[1], overrides[1]));
+    const status = diff.isEmpty ? EXIT_OK : EXIT_CHANGED;
+    if (format === 'markdown') {
+      io.stdout(diff.toMarkdown());
+      return status;
+    }
+    if (format === 'json') {
+      io.stdout(`${JSON.stringify(diffJson(diff), null, 2)}\n`);
+      return status;
+    }
     if (diff.isEmpty) {
       io.stdout('asm-egress diff: no change in egress access\n');
       return EXIT_OK;

@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { Example1, Example2, Example3 } from '../../examples/documented-examples';
-import { EgressAccess, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../../src';
+import { EgressAccess, EgressDiff, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../../src';
 import { flowchart, label } from '../../src/query/mermaid';
 import { expectedPath, parseMermaid, pathsOf } from '../util/mermaid';
 import { testApp } from '../util/synth';
@@ -97,5 +97,24 @@ describe('EgressQuery.toMermaid', () => {
     expect(pathsOf(parsed)).toEqual([`${odd} -> ${odd}:443/HTTPS | ${odd} | :443 | normal | `]);
     expect(parsed.ok && parsed.vertices.find((v) => v.shape === 'hexagon')?.text).toBe(`rule ${odd}`);
     expect(label('x'.repeat(100), 10)).toBe('xxxxxxxxx…');
+  });
+});
+
+describe('the graph of a diff (in its Markdown)', () => {
+  const green = 'stroke:#1a7f37;color:#1a7f37;stroke-width:2px;fill:none';
+  const red = 'stroke:#cf222e;color:#cf222e;stroke-width:2px;stroke-dasharray:5 5;fill:none';
+  const amber = 'stroke:#9a6700;color:#9a6700;stroke-width:2px;fill:none';
+  /** The path of a change: its route label marked `+`, `-` or `~ <what changed>`, in its colour. */
+  const changePaths = (diff: EgressDiff) => [
+    ...diff.gained.map((a) => expectedPath(a, green).replace(/ \| (:|ASM)/, ' | + $1')),
+    ...diff.lost.map((a) => expectedPath(a, red).replace(/ \| (:|ASM)/, ' | - $1')),
+    ...diff.changed.map((c) => expectedPath(c.after[0], amber).replace(/ \| [^|]*\| (thick|normal) /, ` | ~ ${c.description} | $1 `)),
+  ].sort();
+
+  test('documented Example 1 to Example 2 and back: gained, lost and changed access, coloured by kind, nothing else', () => {
+    const diffs = [EgressDiff.between(queryOf(example1), queryOf(example2)), EgressDiff.between(queryOf(example2), queryOf(example1))];
+    const parsed = parseMermaid(diffs.map((d) => /```mermaid\n([\s\S]*?)```/.exec(d.toMarkdown())![1]));
+    diffs.forEach((diff, i) => expect(pathsOf(parsed[i])).toEqual(changePaths(diff)));
+    expect(diffs[1].lost).toHaveLength(3);
   });
 });
