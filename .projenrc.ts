@@ -63,6 +63,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@bufbuild/protobuf@^2.6.2',
     '@types/node@^20',
     'ajv@^8.17.0',
+    // Mermaid's own flowchart parser checks the graphs in tests; it needs a DOM (DOMPurify) in
+    // Node. Mermaid 12 and jsdom 30 need Node 22.
+    'mermaid@^11.17.2',
+    'jsdom@^29.1.1',
   ],
   bin: { 'asm-egress': 'bin/asm-egress' },
 

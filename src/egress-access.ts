@@ -125,3 +125,29 @@ export interface EgressReachability {
   /** Every allowed pair that matches, in the order of the policies and rules; the first one is described above. */
   readonly matches: EgressAccess[];
 }
+
+/**
+ * A guardrail that a policy overrides, as its overrides annotation
+ * (`egress.cdk8s-asm-egress.io/guardrail-overrides`) lists it: what a review of a change must see.
+ *
+ * @example
+ * const override: EgressGuardrailOverride = {
+ *   gateway: 'egressgateway-a',
+ *   policy: 'istio-egress/egress-by-egressgateway-a',
+ *   subject: 'service billing-db',
+ *   guardrail: 'PRIVATE_ADDRESS',
+ *   reason: 'billing DB in the peered VPC, INFRA-412',
+ * };
+ */
+export interface EgressGuardrailOverride {
+  /** The egress gateway of the policy. */
+  readonly gateway: string;
+  /** The policy object, as `<namespace>/<name>`. */
+  readonly policy: string;
+  /** What is excepted: `service <name>`, or `source <namespace>{<selector>}`. */
+  readonly subject: string;
+  /** The guardrail overridden, e.g. `PRIVATE_ADDRESS`. */
+  readonly guardrail: string;
+  /** Why, as written. */
+  readonly reason: string;
+}

@@ -1,5 +1,6 @@
-import { EgressAccess, EgressDestination, EgressSourceSelector } from './egress-access';
+import { EgressAccess, EgressDestination, EgressGuardrailOverride, EgressSourceSelector } from './egress-access';
 import { EgressQuery } from './egress-query';
+import { diffMarkdown } from './query/diff-report';
 import { formatRoute, hostMatches, pairKey, pairText, routeKey, sourceMatches } from './query/matching';
 
 /** A source and destination allowed before and after, whose way through the gateway changed. */
@@ -28,14 +29,23 @@ export interface EgressAccessChange {
  * `*.` wildcard that matches it, and its port and protocol are the same. So narrowing a source or
  * host is only lost access, and widening one is only gained access.
  *
+ * Guardrail overrides (the lines of the policies' overrides annotations) that a change adds or
+ * removes are listed apart: they change no access by themselves, but a reviewer must see them.
+ *
  * @example
  * const diff = EgressDiff.between(EgressQuery.fromApp(before), EgressQuery.fromApp(after));
  * expect(diff.gained).toEqual([]); // this change must not widen egress
+ * expect(diff.guardrailOverridesAdded).toEqual([]); // nor add an exception to a guardrail
  */
 export class EgressDiff {
   /** The difference from `before` to `after`. */
   public static between(before: EgressQuery, after: EgressQuery): EgressDiff {
-    return new EgressDiff(group(before._accesses), group(after._accesses));
+    const diff = new EgressDiff(group(before._accesses), group(after._accesses));
+    const was = before._guardrailOverrides;
+    const is = after._guardrailOverrides;
+    diff.guardrailOverridesAdded.push(...overridesMissing(is, was));
+    diff.guardrailOverridesRemoved.push(...overridesMissing(was, is));
+    return diff;
   }
 
   /** Access that `after` allows and no pair of `before` covers (one entry per source, destination and route). */
@@ -44,6 +54,13 @@ export class EgressDiff {
   public readonly lost: EgressAccess[];
   /** Access that both allow, through a different gateway, gateway port or TLS origination. */
   public readonly changed: EgressAccessChange[];
+  /**
+   * Guardrail overrides that `after` has and `before` has not (by gateway, subject, guardrail and
+   * reason: a new reason is one override removed and one added), sorted.
+   */
+  public readonly guardrailOverridesAdded: EgressGuardrailOverride[] = [];
+  /** Guardrail overrides that `before` has and `after` has not. */
+  public readonly guardrailOverridesRemoved: EgressGuardrailOverride[] = [];
 
   private constructor(before: Map<string, EgressAccess[]>, after: Map<string, EgressAccess[]>) {
     const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
@@ -63,7 +80,10 @@ export class EgressDiff {
     }
   }
 
-  /** Whether nothing changes. */
+  /**
+   * Whether no access changes: nothing gained, lost or changed (guardrail overrides added or
+   * removed do not count; `asm-egress diff` exits with 0 then).
+   */
   public get isEmpty(): boolean {
     return this.gained.length === 0 && this.lost.length === 0 && this.changed.length === 0;
   }
@@ -83,6 +103,30 @@ export class EgressDiff {
     ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return lines.map((l) => `${l.line}\n`).join('');
   }
+
+  /**
+   * The difference as Markdown for a pull-request comment: totals, a table of the gateways, then
+   * per gateway the access gained, lost and changed (source, destination, route) and the guardrail
+   * overrides added and removed, and a Mermaid graph of the changed access only. Long lists are
+   * cut with counts of what is left out (`asm-egress diff` and `format()` list everything), so
+   * that the comment stays readable and within GitHub's 65,536 characters, however large the
+   * change.
+   *
+   * @example
+   * writeFileSync('egress-diff.md', EgressDiff.between(EgressQuery.fromApp(base), EgressQuery.fromApp(head)).toMarkdown());
+   */
+  public toMarkdown(): string {
+    return diffMarkdown(this);
+  }
+}
+
+/** The overrides of `side` that `other` has not, sorted by gateway, subject, guardrail and reason. */
+function overridesMissing(side: EgressGuardrailOverride[], other: EgressGuardrailOverride[]): EgressGuardrailOverride[] {
+  const key = (o: EgressGuardrailOverride) => JSON.stringify([o.gateway, o.subject, o.guardrail, o.reason]);
+  const others = new Set(other.map(key));
+  const seen = new Set<string>();
+  return side.filter((o) => !others.has(key(o)) && !seen.has(key(o)) && !!seen.add(key(o)))
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { isIP } from 'net';
 import { App } from 'cdk8s';
 import { canonicalHost } from './checks/host-reach';
-import { EgressAccess, EgressReachability, EgressWorkload } from './egress-access';
+import { EgressAccess, EgressGuardrailOverride, EgressReachability, EgressWorkload } from './egress-access';
 import { EgressRegistry } from './egress-registry';
 import { EgressTrafficPolicy } from './egress-traffic-policy';
 import { EgressError } from './model/error';
@@ -9,6 +9,7 @@ import { includesAmbient, includesIstio } from './model/output';
 import { formatSelector } from './model/selector';
 import { holdsAmbientOutput, widenedSelectorsByPolicy, widenSelectors, withoutSelector } from './query/ambient-access';
 import { hostMatches, pairKey, routeKey, sourceMatches } from './query/matching';
+import { flowchart } from './query/mermaid';
 import { formatManifestProblems, readManifestAccess } from './query/read-access';
 
 /**
@@ -41,16 +42,16 @@ export class EgressQuery {
    * @throws listing every problem of every policy object that cannot be read
    */
   public static fromManifests(objects: any[]): EgressQuery {
-    const { accesses, problems } = readManifestAccess(objects);
+    const { accesses, overrides, problems } = readManifestAccess(objects);
     if (problems.length > 0) {
       throw new EgressError(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`, problems.map((p) => p.problem), 'manifest');
     }
-    return new EgressQuery(holdsAmbientOutput(objects) ? widenSelectors(accesses, widenedSelectorsByPolicy(objects)) : accesses);
+    return new EgressQuery(holdsAmbientOutput(objects) ? widenSelectors(accesses, widenedSelectorsByPolicy(objects)) : accesses, overrides);
   }
 
-  /** A query of accesses read already (by `asm-egress diff`). @internal */
-  public static _fromAccesses(accesses: EgressAccess[]): EgressQuery {
-    return new EgressQuery(accesses);
+  /** A query of accesses read already (by `asm-egress diff` and `graph`). @internal */
+  public static _fromAccesses(accesses: EgressAccess[], overrides: EgressGuardrailOverride[] = []): EgressQuery {
+    return new EgressQuery(accesses, overrides);
   }
 
   /**
@@ -86,20 +87,22 @@ export class EgressQuery {
       objects.push({
         apiVersion: policy.apiVersion,
         kind: 'ASMEgressTrafficPolicy',
-        metadata: { name: policy.name, namespace: policy.namespace },
+        metadata: { name: policy.name, namespace: policy.namespace, annotations: policy._overrideAnnotations() },
         spec: policy._toKube(),
       });
     }
-    const { accesses, problems } = readManifestAccess(objects);
+    const { accesses, overrides, problems } = readManifestAccess(objects);
     if (problems.length > 0) {
       throw new EgressError(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`, problems.map((p) => p.problem), 'manifest');
     }
-    return new EgressQuery(widenSelectors(accesses, widened).map((a) => (namespaceWide.has(a.policy) ? withoutSelector(a) : a)));
+    return new EgressQuery(widenSelectors(accesses, widened).map((a) => (namespaceWide.has(a.policy) ? withoutSelector(a) : a)), overrides);
   }
 
   private readonly accesses: EgressAccess[];
+  private readonly overrides: EgressGuardrailOverride[];
 
-  private constructor(accesses: EgressAccess[]) {
+  private constructor(accesses: EgressAccess[], overrides: EgressGuardrailOverride[]) {
+    this.overrides = overrides;
     const seen = new Set<string>();
     this.accesses = accesses.filter((a) => {
       const key = `${pairKey(a)} ${routeKey(a)} ${a.service} ${a.rule} ${a.policy}`;
@@ -151,9 +154,31 @@ export class EgressQuery {
     };
   }
 
+  /**
+   * Who may reach what, as a Mermaid flowchart (for a pull request, a wiki or a README): sources on
+   * the left, each egress gateway as a box with one node per group of sources that reach the same
+   * destinations, and the external services on the right. An edge from a gateway to a service is
+   * labelled with the gateway port; a thick edge (`==>`) is HTTP that the gateway upgrades to
+   * HTTPS (TLS origination, with the port it connects to), a plain one (`-->`) passes through as
+   * sent. A source reaches a service exactly when a path joins them. Mermaid renders at most 500
+   * edges by default (GitHub too): for a large App, review changes with `EgressDiff.toMarkdown()`.
+   *
+   * @example
+   * // Render it in a `mermaid` code block of Markdown, or with the Mermaid CLI.
+   * writeFileSync('egress.mmd', EgressQuery.fromApp(app).toMermaid());
+   */
+  public toMermaid(): string {
+    return flowchart(this.accesses.map((access) => ({ access })));
+  }
+
   /** @internal */
   public get _accesses(): EgressAccess[] {
     return this.allowedPairs();
+  }
+
+  /** The lines of the policies' overrides annotations. @internal */
+  public get _guardrailOverrides(): EgressGuardrailOverride[] {
+    return this.overrides.map((o) => ({ ...o }));
   }
 }
 

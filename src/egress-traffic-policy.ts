@@ -305,7 +305,7 @@ export class EgressTrafficPolicy extends Construct {
       });
       // Overridden guardrails stay reviewable in the output; no annotation when none is overridden.
       this.apiObject.metadata.addAnnotation(GuardrailOverride.ANNOTATION, Lazy.any({
-        produce: () => guardrailOverrideAnnotations(this.registry._validPolicyModel(this.gateway))[GuardrailOverride.ANNOTATION],
+        produce: () => this._overrideAnnotations()[GuardrailOverride.ANNOTATION],
       }));
     }
   }
@@ -347,6 +347,11 @@ export class EgressTrafficPolicy extends Construct {
   /** What the policy is, for the App's model. @internal */
   public get _settings(): PolicySettingsModel {
     return this.settings;
+  }
+
+  /** The annotations that record the policy's guardrail overrides: none when it overrides none. @internal */
+  public _overrideAnnotations(): { [key: string]: string } {
+    return guardrailOverrideAnnotations(this.registry._validPolicyModel(this.gateway));
   }
 
   /** The CRD spec of this policy, from the model of the whole App. @internal */

@@ -14,6 +14,7 @@ export * from './egress-rule';
 export * from './egress-settings';
 export * from './egress-source';
 export * from './egress-traffic-policy';
+export * from './egress-validation';
 export * from './external-service';
 export * from './gateway-port-allocation';
 export * from './gateway-service-port';

@@ -2,6 +2,8 @@ import { Chart, Yaml } from 'cdk8s';
 import { fixture, synthError, synthObjects, testApp, warningLines } from './util/synth';
 import { Example3 } from '../examples/documented-examples';
 import { AsmVersion, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../src';
+import { readPolicyManifest } from '../src/manifest/read-policy';
+import { formatField } from '../src/model/problem';
 
 // EgressTrafficPolicy.fromManifest(): existing YAML adopted into a cdk8s App.
 
@@ -115,6 +117,28 @@ describe('EgressTrafficPolicy.fromManifest', () => {
     });
     expect(() => EgressTrafficPolicy.fromManifest(setup().chart, 'Adopted', bare)).toThrow(
       "spec.egressRules[0].to[0].hosts[0]: '10.1.2.3' is a private address (RFC 1918, 10.0.0.0/8), which reaches a private network: remove it, or allow it with the line 'service pay: PRIVATE_ADDRESS: <reason>' in annotation egress.cdk8s-asm-egress.io/guardrail-overrides");
+  });
+
+  test('read for a query, the overrides annotation is kept for review: its format checked, overrides of nothing kept', () => {
+    const annotated = (text: string) => manifest((m) => {
+      m.metadata.annotations = { 'egress.cdk8s-asm-egress.io/guardrail-overrides': text };
+    });
+    const lines = 'service pay: PRIVATE_ADDRESS: payments VPC peering\nsource shop{app=web}: MESH_WIDE_SOURCE: not needed';
+    const read = readPolicyManifest(annotated(lines), { query: true });
+    expect(read.problems).toEqual([]);
+    expect(read.spec.overrideLines).toEqual([
+      { subject: 'service', name: 'pay', guardrail: 'PRIVATE_ADDRESS', reason: 'payments VPC peering' },
+      { subject: 'source', name: 'shop{app=web}', guardrail: 'MESH_WIDE_SOURCE', reason: 'not needed' },
+    ]);
+    // Adoption refuses overrides that nothing needs; a query reads what the object says.
+    expect(readPolicyManifest(annotated(lines)).problems.map((p) => p.code)).toEqual(['OVERRIDE_UNUSED', 'OVERRIDE_UNUSED']);
+    // A line that is not an override is an error either way, with the same message.
+    const broken = annotated('service pay PRIVATE_ADDRESS');
+    expect(readPolicyManifest(broken, { query: true }).problems).toEqual(readPolicyManifest(broken).problems);
+    expect(readPolicyManifest(broken, { query: true }).problems.map((p) => [p.code, formatField(p.field)])).toEqual([
+      ['MANIFEST_OVERRIDE_ANNOTATION', 'metadata.annotations.egress.cdk8s-asm-egress.io/guardrail-overrides'],
+    ]);
+    expect(readPolicyManifest(manifest(), { query: true }).spec.overrideLines).toEqual([]);
   });
 
   test('fields that mean nothing to apply are dropped with a warning; null is a field left out', () => {

@@ -1,15 +1,19 @@
 import { CliFailure, Command, EXIT_OK, EXIT_USAGE, usageError } from './command';
 import { readInputs } from './input';
-import { diagnosticOf, forEachPolicyObject, QUIET_OPTION } from './load';
+import { forEachPolicyObject, QUIET_OPTION } from './load';
+import { diagnosticOf } from './locate';
 import { Diagnostic, plural, printDiagnostics } from './output';
-import { EgressAccess } from '../egress-access';
+import { EgressAccess, EgressGuardrailOverride } from '../egress-access';
 import { EgressDiff } from '../egress-diff';
 import { EgressQuery } from '../egress-query';
 import { holdsAmbientOutput, widenedSelectorsByPolicy, widenSelectors } from '../query/ambient-access';
+import { diffJson } from '../query/diff-report';
 import { nameWorkloads, readPolicyAccess, WorkloadObject, workloadsOf } from '../query/read-access';
 
 /** Exit status when access changes: what a CI job checks to flag a pull request. */
 const EXIT_CHANGED = 1;
+
+const FORMATS = ['text', 'markdown', 'json'];
 
 /** Why a file without policies is refused. */
 const NO_POLICY = 'no ASMEgressTrafficPolicy in the input (Istio-only or ambient-only output cannot be diffed from YAML: '
@@ -22,7 +26,7 @@ const NO_POLICY = 'no ASMEgressTrafficPolicy in the input (Istio-only or ambient
 export const diffCommand: Command = {
   name: 'diff',
   summary: 'Show which sources gain or lose which destinations between two versions',
-  synopsis: 'diff [--quiet] OLD.yaml NEW.yaml',
+  synopsis: 'diff [--quiet] [--format text|markdown|json] OLD.yaml NEW.yaml',
   description: [
     'Compares the egress access that the ASMEgressTrafficPolicy objects of two files allow (objects',
     'of other kinds, such as Istio objects, are skipped with a warning) and prints one line per',
@@ -40,14 +44,23 @@ export const diffCommand: Command = {
     'ambient-only output, an empty file) is an error, never "no change". In a file that holds ambient',
     'output (a ServiceEntry enrolled to a waypoint), a source that its policy widens to its namespace',
     '(UNENFORCED_SELECTOR in the guardrail-overrides annotation) is read as that whole namespace.',
+    '--format markdown writes a summary for a pull-request comment instead: by gateway, the access',
+    'gained, lost and changed and the guardrail overrides added and removed, with a Mermaid graph of',
+    'the changed access; long lists are cut with counts, so that it fits a comment however large the',
+    'change. --format json writes every change as JSON. The exit status is the same in every format.',
   ],
   exitStatus: [
     'Exit status: 0 when no access changes; 1 when access changes; 2 usage error, unreadable file,',
     'YAML that does not parse, a file without an ASMEgressTrafficPolicy, or a policy that cannot be',
     'read (FILE:LINE:COLUMN: field: message).',
   ],
-  options: { quiet: QUIET_OPTION },
+  options: {
+    quiet: QUIET_OPTION,
+    format: { type: 'string', valueName: 'text|markdown|json', description: 'what to write: lines (default), a pull-request comment, or JSON' },
+  },
   run(args, io) {
+    const format = (args.values.format as string | undefined) ?? 'text';
+    if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, not '${format}'`, 'diff');
     if (args.positionals.length !== 2) {
       throw usageError(`expected two files, OLD and NEW (got ${plural(args.positionals.length, 'file')})`, 'diff');
     }
@@ -56,12 +69,14 @@ export const diffCommand: Command = {
     const diagnostics: Diagnostic[] = [...inputs.warnings];
     const sides: [EgressAccess[], EgressAccess[]] = [[], []];
     const policyObjects: [unknown[], unknown[]] = [[], []];
+    const overrides: [EgressGuardrailOverride[], EgressGuardrailOverride[]] = [[], []];
     // The workloads of each side name the sources that select by cdk8s-plus's address label.
     const workloads: [WorkloadObject[], WorkloadObject[]] = [[], []];
     forEachPolicyObject(inputs, diagnostics, (policy, value) => {
-      const { accesses, problems } = readPolicyAccess(value);
+      const { accesses, overrides: lines, problems } = readPolicyAccess(value);
       for (const p of problems) diagnostics.push(diagnosticOf(policy, p));
       sides[policy.document.fileIndex].push(...accesses);
+      overrides[policy.document.fileIndex].push(...lines);
       policyObjects[policy.document.fileIndex].push(value);
     }, (object, value) => workloads[object.document.fileIndex].push(...workloadsOf([value])));
     const policyCounts = policyObjects.map((objects) => objects.length);
@@ -81,8 +96,17 @@ export const diffCommand: Command = {
     if (diagnostics.some((d) => d.severity === 'error')) throw new CliFailure(['asm-egress diff: the policies cannot be read']);
     if (withoutPolicy.length > 0) return EXIT_USAGE;
 
-    const diff = EgressDiff.between(EgressQuery._fromAccesses(nameWorkloads(sides[0], workloads[0])),
-      EgressQuery._fromAccesses(nameWorkloads(sides[1], workloads[1])));
+    const diff = EgressDiff.between(EgressQuery._fromAccesses(nameWorkloads(sides[0], workloads[0]), overrides[0]),
+      EgressQuery._fromAccesses(nameWorkloads(sides[1], workloads[1]), overrides[1]));
+    const status = diff.isEmpty ? EXIT_OK : EXIT_CHANGED;
+    if (format === 'markdown') {
+      io.stdout(diff.toMarkdown());
+      return status;
+    }
+    if (format === 'json') {
+      io.stdout(`${JSON.stringify(diffJson(diff), null, 2)}\n`);
+      return status;
+    }
     if (diff.isEmpty) {
       io.stdout('asm-egress diff: no change in egress access\n');
       return EXIT_OK;

@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { CommandOption, usageError } from './command';
 import { InputDocument, Inputs, positionOf } from './input';
+import { diagnosticOf, locateField, PolicyObject } from './locate';
 import { Diagnostic, plural } from './output';
 import { partialInputWarnings } from './partial-input';
 import { AsmVersion } from '../asm-version';
@@ -10,7 +11,7 @@ import { EgressTrafficPolicy } from '../egress-traffic-policy';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
 import { Adoption, manifestProblemOf } from '../manifest/adoption';
 import { isPolicyManifest } from '../manifest/read-policy';
-import { FieldPath, formatField, Problem, problemText } from '../model/problem';
+import { FieldPath, formatField, messageText } from '../model/problem';
 
 // The input files as one App: every ASMEgressTrafficPolicy built with the library's constructs
 // (EgressTrafficPolicy.fromManifest), validated together, and every problem mapped back to the
@@ -28,13 +29,6 @@ export interface LoadOptions {
    * `LIBRARY` to fill every port in (render).
    */
   readonly portAllocation?: GatewayPortAllocation;
-}
-
-/** An ASMEgressTrafficPolicy object of the input, and where it is. */
-export interface PolicyObject {
-  readonly document: InputDocument;
-  /** Where the policy is in its document: `[]`, or `['items', k]` in a `List`. */
-  readonly at: FieldPath;
 }
 
 /** A policy of the input and what was built from it. */
@@ -81,17 +75,6 @@ export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], v
     const list = [...kinds].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1)).map(([kind, n]) => `${n} ${kind}`).join(', ');
     diagnostics.push({ ...where, message: `skipped ${plural(count, 'object')} that ${count === 1 ? 'is' : 'are'} not ASMEgressTrafficPolicy: ${list}` });
   }
-}
-
-/** Where a field of a policy object is: its file, line and column, and its path from the document's root. */
-export function locateField(policy: PolicyObject, field: FieldPath): Omit<Diagnostic, 'message' | 'severity'> & { field: string } {
-  const full = [...policy.at, ...field];
-  return { file: policy.document.file, fileIndex: policy.document.fileIndex, ...positionOf(policy.document, full), field: formatField(full) };
-}
-
-/** A problem of a policy object as a diagnostic, its references located by `locate`. */
-export function diagnosticOf(policy: PolicyObject, p: Problem, locate?: (subject: string) => string): Diagnostic {
-  return { ...locateField(policy, p.field), message: problemText(p, 'manifest', locate), severity: p.severity };
 }
 
 /** The App built from the input, with every problem of the input. */
@@ -143,7 +126,15 @@ export function loadPolicies(inputs: Inputs, options: LoadOptions): Loaded {
     const owner = policies.find((x) => x.adoption.policy && p.subject?.startsWith(`${x.adoption.policy.node.path}/`)) ?? policies[0];
     const where = owner ? locateField(owner, []) : { file: inputs.files[0], fileIndex: 0, line: 1, column: 1, field: '' };
     const field = formatField(p.field);
-    diagnostics.push({ ...where, field: field || undefined, message: `[${p.subject}] ${problemText(p, 'manifest', locate)}`, severity: p.severity });
+    diagnostics.push({
+      ...where,
+      field: field || undefined,
+      message: `[${p.subject}] ${messageText(p.message, locate)}`,
+      ...(p.fix ? { fix: p.fix.manifest } : {}),
+      severity: p.severity,
+      code: p.code,
+      ...(owner ? { policy: owner } : {}),
+    });
   }
   const built = policies.flatMap((p) => (p.adoption.policy ? [p.adoption.policy] : []));
   diagnostics.push(...partialInputWarnings(inputs, built));

@@ -3,6 +3,7 @@ import { join } from 'path';
 import { parseArgs } from 'util';
 import { CliFailure, CliIo, Command, CommandOption, EXIT_OK, EXIT_USAGE, usageError } from './command';
 import { diffCommand } from './diff';
+import { graphCommand } from './graph';
 import { importCommand } from './import';
 import { lintCommand } from './lint';
 import { processIo } from './output';
@@ -11,7 +12,7 @@ import { renderCommand } from './render';
 // `asm-egress`: a thin shell over the library for teams that keep their policies as YAML.
 
 /** The commands, in the order help lists them. A new command is one module and one entry here. */
-const COMMANDS: Command[] = [lintCommand, renderCommand, importCommand, diffCommand];
+const COMMANDS: Command[] = [lintCommand, renderCommand, importCommand, diffCommand, graphCommand];
 
 /** Exit status of a failure that is a bug of this program, not of the input (EX_SOFTWARE). */
 const EXIT_INTERNAL = 70;
@@ -75,7 +76,7 @@ function programHelp(): string {
   return [
     'Usage: asm-egress <command> [options] FILE...',
     '',
-    'Lint, render, import and diff Alibaba Cloud ASM ASMEgressTrafficPolicy YAML with the cdk8s-asm-egress',
+    'Lint, render, import, diff and graph Alibaba Cloud ASM ASMEgressTrafficPolicy YAML with the cdk8s-asm-egress',
     'constructs, so that YAML and TypeScript policies go through the same checks and port allocator.',
     '',
     'Commands:',

@@ -1,11 +1,16 @@
 import { readFileSync } from 'fs';
 import { CliIo } from './command';
+import type { PolicyObject } from './locate';
+import type { ProblemCode } from '../model/codes';
 
 // Where the command line writes: the process's streams, and problems as it prints them:
 // `FILE:LINE:COLUMN: path.to.field: message`, one per line, in the order of the files and
 // positions they concern.
 
-/** A problem or warning at a position of an input file. */
+/**
+ * A problem or warning at a position of an input file: what the command line prints, and what
+ * other edges (the cdk8s validation plugin) report in their own form.
+ */
 export interface Diagnostic {
   readonly file: string;
   readonly fileIndex: number;
@@ -14,14 +19,22 @@ export interface Diagnostic {
   readonly column: number;
   /** The field, e.g. `spec.egressRules[0].to[1].hosts[0]`; none for the document as a whole. */
   readonly field?: string;
+  /** What is wrong, other inputs named by file and position. */
   readonly message: string;
+  /** How to fix it, to the author of the YAML, when the message does not say it already. */
+  readonly fix?: string;
   readonly severity: 'error' | 'warning';
+  /** The problem's stable code, for a problem of a policy (not for YAML warnings or skipped objects). */
+  readonly code?: ProblemCode;
+  /** The policy object the problem is in, if any. */
+  readonly policy?: PolicyObject;
 }
 
 /** `FILE:LINE:COLUMN: field: message`, with `warning: ` before the message of a warning; always one line. */
 export function formatDiagnostic(d: Diagnostic): string {
   const field = d.field ? `${oneLine(d.field)}: ` : '';
-  return `${d.file}:${d.line}:${d.column}: ${field}${d.severity === 'warning' ? 'warning: ' : ''}${oneLine(d.message)}`;
+  const text = d.fix ? `${d.message}: ${d.fix}` : d.message;
+  return `${d.file}:${d.line}:${d.column}: ${field}${d.severity === 'warning' ? 'warning: ' : ''}${oneLine(text)}`;
 }
 
 /** Diagnostics in file and position order (stable for problems at the same position). */

@@ -1,8 +1,9 @@
-import { InputDocument, Inputs, positionOf } from './input';
+import { InputDocument, Inputs } from './input';
+import { diagnosticOf } from './locate';
 import type { Diagnostic } from './output';
 import { SIDECAR_POLICIES_ANNOTATION } from '../istio/plan';
 import type { FieldPath } from '../model/problem';
-import { formatField, problem, problemText } from '../model/problem';
+import { problem } from '../model/problem';
 
 // Sidecars are merged from every policy with sources in their namespace, and named after the
 // namespace and selector only: a render of some of those policies writes a Sidecar of the same
@@ -26,15 +27,13 @@ export function partialInputWarnings(inputs: Inputs, policies: ReadonlyArray<{ n
     const missing = recorded.split('\n').filter((p) => p !== '' && !present.has(p));
     if (missing.length === 0) return;
     const namespace = String(object.metadata?.namespace ?? 'default');
-    const field: FieldPath = [...at, 'metadata', 'annotations', SIDECAR_POLICIES_ANNOTATION];
+    const field: FieldPath = ['metadata', 'annotations', SIDECAR_POLICIES_ANNOTATION];
     const how = `render every policy with sources in namespace '${namespace}' together`;
     const p = problem('ISTIO_PARTIAL_INPUT', field,
       `Sidecar ${namespace}/${object.metadata?.name} was merged from ${missing.length === 1 ? 'policy' : 'policies'} ${missing.join(', ')}, which the input lacks: `
       + 'a Sidecar rendered from this input has the same name without their hosts, and whichever is applied last wins',
       { severity: 'warning', fix: { constructs: `${how} (one App)`, manifest: `${how} (one asm-egress render of all their files)` } });
-    warnings.push({
-      file: document.file, fileIndex: document.fileIndex, ...positionOf(document, field), field: formatField(field), message: problemText(p, 'manifest'), severity: 'warning',
-    });
+    warnings.push(diagnosticOf({ document, at }, p));
   };
   for (const document of inputs.documents) visit(document, document.value, []);
   return warnings;

@@ -1,7 +1,7 @@
 import type { FieldReader } from './field-reader';
 import { guardrailNamed, guardrailNames } from '../checks/guardrails';
 import { GuardrailOverride } from '../guardrail-override';
-import { GUARDRAIL_OVERRIDE_LINE_FORMAT, OVERRIDES_ANNOTATION, parseGuardrailOverrideLines } from '../model/guardrail-annotation';
+import { GUARDRAIL_OVERRIDE_LINE_FORMAT, GuardrailOverrideLine, OVERRIDES_ANNOTATION, parseGuardrailOverrideLines } from '../model/guardrail-annotation';
 import type { FieldPath } from '../model/problem';
 
 /** Where a manifest keeps its guardrail overrides. */
@@ -9,6 +9,8 @@ export const OVERRIDES_FIELD: FieldPath = ['metadata', 'annotations', OVERRIDES_
 
 /** The guardrail overrides of a manifest's annotation, handed out to the services and sources they name. */
 export class OverrideLines {
+  /** The lines that name a known guardrail, in the annotation's order. */
+  public readonly lines: GuardrailOverrideLine[] = [];
   private readonly bySubject = new Map<string, Array<{ override: GuardrailOverride; used: boolean }>>();
 
   constructor(private readonly r: FieldReader, text: string | undefined) {
@@ -24,6 +26,7 @@ export class OverrideLines {
         r.error(OVERRIDES_FIELD, `'${line.guardrail}' is not a guardrail (one of: ${guardrailNames().join(', ')})`, 'MANIFEST_OVERRIDE_ANNOTATION');
         continue;
       }
+      this.lines.push(line);
       const subject = `${line.subject} ${line.name}`;
       const entry = { override: GuardrailOverride.allow(guardrail, line.reason), used: false };
       this.bySubject.set(subject, [...(this.bySubject.get(subject) ?? []), entry]);

@@ -8,6 +8,7 @@ import { portError } from '../checks/syntax';
 import { isAddress, policyValueProblems, serviceValueProblems, sourceValueProblems } from '../checks/values';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
 import { GuardrailOverride } from '../guardrail-override';
+import type { GuardrailOverrideLine } from '../model/guardrail-annotation';
 import { serviceModel, type ServiceModel, type SourceModel } from '../model/model';
 import { FieldPath, msg, Problem } from '../model/problem';
 import { ALL_NAMESPACES, formatSelector } from '../model/selector';
@@ -66,6 +67,11 @@ export interface PolicySpec {
   readonly annotations: Record<string, string>;
   readonly portAllocation: GatewayPortAllocation;
   readonly rules: RuleSpec[];
+  /**
+   * The lines of the guardrail-overrides annotation that name a known guardrail, as written (also
+   * those that name nothing of the policy, which adoption refuses): what a review lists.
+   */
+  readonly overrideLines: GuardrailOverrideLine[];
 }
 
 /** How a manifest is read. */
@@ -87,9 +93,10 @@ export interface ReadOptions {
    * Read for a query (EgressQuery, `asm-egress diff`): what the manifest allows, as it allows it.
    * Its shape and values are checked as for adoption, with the same messages, but not the
    * library's policy on what may be allowed, which is lint's to judge: the guardrails do not apply
-   * (a hand-written wildcard host or `namespace: '*'` is read without an override, and the
-   * overrides annotation is an annotation like any other), and gateway ports are taken as
-   * written, not checked against ASM's allocation.
+   * (a hand-written wildcard host or `namespace: '*'` is read without an override; the overrides
+   * annotation is read for review, its lines checked as adoption checks them, but an override
+   * that names nothing of the policy is not refused), and gateway ports are taken as written, not
+   * checked against ASM's allocation.
    * @default false
    */
   readonly query?: boolean;
@@ -116,7 +123,7 @@ export function readPolicyManifest(manifest: unknown, options: ReadOptions = {})
   if (top.status != null) r.warn(['status'], 'set by ASM at run time; dropped');
 
   const metadata = readMetadata(r, top.metadata);
-  const overrides = new OverrideLines(r, query ? undefined : metadata.overrides);
+  const overrides = new OverrideLines(r, metadata.overrides);
   const spec = top.spec == null ? r.missing(['spec']) : r.mapping(top.spec, ['spec'], ['byEgressGateway', 'egressRules']);
 
   let gateway: string | undefined;
@@ -136,7 +143,7 @@ export function readPolicyManifest(manifest: unknown, options: ReadOptions = {})
     const rule = readRule(context, value, ['spec', 'egressRules', i]);
     if (rule) rules.push(rule);
   });
-  overrides.reportUnmatched();
+  if (!query) overrides.reportUnmatched();
   const portAllocation = query
     ? gatewayPortsAsWritten(context.portSlots)
     : gatewayPortMode(r, context.portSlots, options.asmVersion ?? AsmVersion.LATEST, options.portAllocation);
@@ -152,6 +159,7 @@ export function readPolicyManifest(manifest: unknown, options: ReadOptions = {})
       annotations: metadata.annotations,
       portAllocation,
       rules,
+      overrideLines: overrides.lines,
     },
     problems: r.problems,
   };

@@ -38,6 +38,8 @@ export type AmbientCode =
 /** A manifest (YAML) that does not have the CRD's shape, or that ASM would take otherwise. */
 export type ManifestCode =
   | 'MANIFEST_MISSING_FIELD' | 'MANIFEST_UNKNOWN_FIELD' | 'MANIFEST_WRONG_TYPE' | 'MANIFEST_INVALID_VALUE'
-  | 'MANIFEST_UNSUPPORTED' | 'MANIFEST_DROPPED_FIELD' | 'MANIFEST_GATEWAY_PORTS' | 'MANIFEST_OVERRIDE_ANNOTATION';
+  | 'MANIFEST_UNSUPPORTED' | 'MANIFEST_DROPPED_FIELD' | 'MANIFEST_GATEWAY_PORTS' | 'MANIFEST_OVERRIDE_ANNOTATION'
+  /** A synthesised file that cannot be read or parsed as YAML (the cdk8s validation plugin). */
+  | 'MANIFEST_UNREADABLE';
 
 export type ProblemCode = GuardrailCode | ValueCode | AppCode | PortCode | IstioCode | AmbientCode | ManifestCode;

@@ -1,5 +1,5 @@
 import { canonicalHost } from '../checks/host-reach';
-import type { EgressAccess } from '../egress-access';
+import type { EgressAccess, EgressGuardrailOverride } from '../egress-access';
 import { isPolicyManifest, PolicySpec, readPolicyManifest } from '../manifest/read-policy';
 import { formatField, Problem, problemText } from '../model/problem';
 
@@ -16,31 +16,41 @@ export interface ManifestProblem {
   readonly problem: Problem;
 }
 
+/** What one or more policy objects allow, and the guardrails they override. */
+export interface PolicyAccess {
+  readonly accesses: EgressAccess[];
+  /** The lines of the policies' overrides annotations, for review. */
+  readonly overrides: EgressGuardrailOverride[];
+}
+
 /**
- * Every access that one ASMEgressTrafficPolicy object allows, in order of its rules, or none and
- * the errors that keep it from being read. Warnings of the reader (fields that adoption drops) are
- * left out: they change nothing that a query answers.
+ * Every access that one ASMEgressTrafficPolicy object allows, in order of its rules, and its
+ * overrides, or none and the errors that keep it from being read. Warnings of the reader (fields
+ * that adoption drops) are left out: they change nothing that a query answers.
  */
-export function readPolicyAccess(manifest: unknown): { accesses: EgressAccess[]; problems: Problem[] } {
+export function readPolicyAccess(manifest: unknown): PolicyAccess & { problems: Problem[] } {
   const { spec, problems } = readPolicyManifest(manifest, { query: true });
   const errors = problems.filter((p) => p.severity === 'error');
-  return { accesses: errors.length > 0 ? [] : accessesOf(spec), problems: errors };
+  if (errors.length > 0) return { accesses: [], overrides: [], problems: errors };
+  return { accesses: accessesOf(spec), overrides: overridesOf(spec), problems: errors };
 }
 
 /**
  * Every access that the ASM policies among `objects` allow, in order, their sources named by the
  * workloads among `objects` where they can be (see `nameWorkloads`); other kinds are skipped.
  */
-export function readManifestAccess(objects: unknown[]): { accesses: EgressAccess[]; problems: ManifestProblem[] } {
+export function readManifestAccess(objects: unknown[]): PolicyAccess & { problems: ManifestProblem[] } {
   const accesses: EgressAccess[] = [];
+  const overrides: EgressGuardrailOverride[] = [];
   const problems: ManifestProblem[] = [];
   objects.forEach((object, index) => {
     if (!isPolicyManifest(object)) return;
     const read = readPolicyAccess(object);
     accesses.push(...read.accesses);
+    overrides.push(...read.overrides);
     problems.push(...read.problems.map((problem) => ({ index, problem })));
   });
-  return { accesses: nameWorkloads(accesses, workloadsOf(objects)), problems };
+  return { accesses: nameWorkloads(accesses, workloadsOf(objects)), overrides, problems };
 }
 
 /** The label that cdk8s-plus gives a workload's pods: a hash of its construct path, which says nothing to a reader. */
@@ -99,6 +109,18 @@ export function formatManifestProblems(objects: any[], problems: ManifestProblem
     const text = (key: string) => (typeof meta?.[key] === 'string' ? meta[key] : '');
     return `  objects[${index}] ASMEgressTrafficPolicy ${text('namespace')}/${text('name')}: ${formatField(problem.field)}: ${problemText(problem, 'manifest')}`;
   }).join('\n');
+}
+
+/** The overrides annotation of a policy read without errors, line by line. */
+function overridesOf(spec: PolicySpec): EgressGuardrailOverride[] {
+  const policy = `${spec.namespace ?? ''}/${spec.name ?? ''}`;
+  return spec.overrideLines.map((line) => ({
+    gateway: spec.gateway!,
+    policy,
+    subject: `${line.subject} ${line.name}`,
+    guardrail: line.guardrail,
+    reason: line.reason,
+  }));
 }
 
 /** The accesses of a policy read without errors: one per source, service and host of each rule. */

@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Chart } from 'cdk8s';
+import { Chart, Yaml } from 'cdk8s';
 import { Example1, SourceOf } from '../../examples/documented-examples';
-import { EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride } from '../../src';
+import {
+  EgressDiff, EgressOutput, EgressQuery, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride,
+} from '../../src';
 import { main } from '../../src/cli/main';
 import { testApp } from '../util/synth';
 
@@ -336,11 +338,59 @@ spec:
   test('--help says what it prints and what the exit status means', () => {
     const result = run('diff', '--help');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^Usage: asm-egress diff \[--quiet\] OLD\.yaml NEW\.yaml\n/);
+    expect(result.stdout).toMatch(/^Usage: asm-egress diff \[--quiet\] \[--format text\|markdown\|json\] OLD\.yaml NEW\.yaml\n/);
     expect(result.stdout).toContain('Exit status: 0 when no access changes; 1 when access changes; 2 usage error, unreadable file,');
     // Not the generic exit statuses of lint and render, which would be wrong for diff.
     expect(result.stdout).not.toContain('1 the input breaks a rule');
     expect(run('--help').stdout).toContain('  diff    Show which sources gain or lose which destinations between two versions');
+  });
+});
+
+describe('asm-egress diff --format markdown|json', () => {
+  const example = (n: number) => join(FIXTURES, `example-${n}.yaml`);
+  const query = (n: number) => EgressQuery.fromManifests(Yaml.load(example(n)));
+
+  test('markdown: the comment of EgressDiff.toMarkdown() on standard output, and the exit status of the text format', () => {
+    const changed = run('diff', '--format', 'markdown', example(1), example(2));
+    expect(changed).toEqual({ status: 1, stdout: EgressDiff.between(query(1), query(2)).toMarkdown(), stderr: '' });
+    expect(changed.stdout.split('\n')[0]).toBe('## Egress access: 3 gained, 0 lost, 2 changed');
+    expect(run('diff', '--format', 'markdown', example(2), example(2))).toEqual({ status: 0, stdout: '## Egress access: no change\n', stderr: '' });
+    expect(run('diff', '--format', 'text', example(2), example(2)).stdout).toBe('asm-egress diff: no change in egress access\n');
+  });
+
+  test('json: every change, and the same exit statuses', () => {
+    const changed = run('diff', '--format', 'json', example(2), example(1));
+    expect(changed.status).toBe(1);
+    const json = JSON.parse(changed.stdout);
+    expect(json.summary).toEqual({ gained: 0, lost: 3, changed: 2, guardrailOverridesAdded: 0, guardrailOverridesRemoved: 0 });
+    expect(json.lost).toEqual(EgressDiff.between(query(2), query(1)).lost);
+    expect(JSON.parse(run('diff', '--format', 'json', example(1), example(1)).stdout).summary.gained).toBe(0);
+    expect(run('diff', '--format', 'json', example(1), example(1)).status).toBe(0);
+  });
+
+  test('a change of guardrail overrides alone: listed in the comment, exit 0 as no access changes', () => {
+    const annotated = (reason: string) => policy(443).replace('  namespace: istio-egress\n',
+      `  namespace: istio-egress\n  annotations:\n    egress.cdk8s-asm-egress.io/guardrail-overrides: 'service api: WILDCARD_HOST: ${reason}'\n`);
+    const result = run('diff', '--format', 'markdown', file('old.yaml', annotated('CDN')), file('new.yaml', annotated('CDN edge names, INFRA-7')));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Guardrail overrides: 1 added, 1 removed.\n');
+    expect(result.stdout).toContain('| `service api` | `WILDCARD_HOST` | CDN edge names, INFRA-7 |');
+  });
+
+  test('errors are reported as for the text format, with nothing on standard output', () => {
+    const bad = file('bad.yaml', policy(70000));
+    expect(run('diff', '--format', 'markdown', file('old.yaml', policy(443)), bad)).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `${bad}:16:9: spec.egressRules[0].to[0].port.number: 70000 is not a port number (an integer from 1 to 65535)\nasm-egress diff: the policies cannot be read\n`,
+    });
+    expect(run('diff', '--format', 'json', file('empty.yaml', ''), file('old.yaml', policy(443))).status).toBe(2);
+  });
+
+  test('an unknown format is a usage error', () => {
+    expect(run('diff', '--format', 'html', example(1), example(2))).toEqual({
+      status: 2, stdout: '', stderr: "asm-egress diff: --format must be one of text, markdown, json, not 'html'\nTry 'asm-egress diff --help'.\n",
+    });
   });
 });
 

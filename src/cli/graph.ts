@@ -1,0 +1,59 @@
+import { CliFailure, Command, EXIT_OK, EXIT_USAGE } from './command';
+import { readInputs } from './input';
+import { forEachPolicyObject } from './load';
+import { diagnosticOf } from './locate';
+import { Diagnostic, plural, printDiagnostics } from './output';
+import { EgressAccess } from '../egress-access';
+import { EgressQuery } from '../egress-query';
+import { drawFlowchart, MERMAID_MAX_EDGES, MERMAID_MAX_TEXT } from '../query/mermaid';
+import { readPolicyAccess } from '../query/read-access';
+
+/**
+ * `asm-egress graph FILE...`: who may reach what, as a Mermaid flowchart, read from the policies as
+ * `diff` reads them.
+ */
+export const graphCommand: Command = {
+  name: 'graph',
+  summary: 'Draw who may reach what as a Mermaid flowchart',
+  synopsis: 'graph FILE...',
+  description: [
+    'Writes a Mermaid flowchart of the access that the ASMEgressTrafficPolicy objects of the files',
+    'allow (objects of other kinds are skipped with a warning): sources on the left, each egress',
+    'gateway as a box with one node per group of sources that reach the same services, and the',
+    'external services on the right, each edge labelled with the gateway port. A thick arrow is HTTP',
+    'that the gateway upgrades to HTTPS; a plain one passes through as sent. A source reaches a',
+    'service exactly when a path joins them. Put it in a ```mermaid block to render it on GitHub.',
+    'Each policy is checked field by field as lint checks it, as diff does.',
+  ],
+  exitStatus: [
+    'Exit status: 0 success; 2 usage error, unreadable file, YAML that does not parse, input without',
+    'an ASMEgressTrafficPolicy, or a policy that cannot be read (FILE:LINE: field: message).',
+  ],
+  options: {},
+  run(args, io) {
+    const inputs = readInputs(args.positionals, io, 'graph');
+    const diagnostics: Diagnostic[] = [...inputs.warnings];
+    const accesses: EgressAccess[] = [];
+    let policies = 0;
+    forEachPolicyObject(inputs, diagnostics, (policy, value) => {
+      const read = readPolicyAccess(value);
+      for (const p of read.problems) diagnostics.push(diagnosticOf(policy, p));
+      accesses.push(...read.accesses);
+      policies++;
+    });
+    if (policies === 0) {
+      diagnostics.push({ file: inputs.files[0], fileIndex: 0, line: 1, column: 1, message: 'no ASMEgressTrafficPolicy in the input', severity: 'error' });
+    }
+    printDiagnostics(diagnostics, io);
+    if (policies === 0) return EXIT_USAGE;
+    if (diagnostics.some((d) => d.severity === 'error')) throw new CliFailure(['asm-egress graph: the policies cannot be read']);
+    const { text, edges } = drawFlowchart(EgressQuery._fromAccesses(accesses).allowedPairs().map((access) => ({ access })));
+    io.stdout(text);
+    if (edges > MERMAID_MAX_EDGES || text.length > MERMAID_MAX_TEXT) {
+      io.stderr(`asm-egress graph: warning: ${plural(edges, 'edge')} and ${plural(text.length, 'character')}: Mermaid renders at most `
+        + `${MERMAID_MAX_EDGES} edges and ${MERMAID_MAX_TEXT.toLocaleString('en-US')} characters unless configured otherwise (GitHub does not), `
+        + 'so this graph shows as an error there; graph fewer policies, or review a change with diff --format markdown\n');
+    }
+    return EXIT_OK;
+  },
+};
