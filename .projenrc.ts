@@ -19,7 +19,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.4.2',
   jsiiVersion: '~5.9.0',
   typescriptVersion: '~5.9.0',
-  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // No cdk8s-plus dependency: workloads are read by their shape, from any cdk8s-plus (or none).
   // Runtime libraries that are not jsii modules must be bundled, or jsii cannot load the assembly.
   bundledDeps: ['yaml@^2.8.0'],
   devDeps: [
@@ -98,5 +98,11 @@ project.addTask('bench:cli', {
 });
 
 project.gitignore.exclude('/.istio-crds.yaml');
+
+// ---- Consumers: what the package is, ships and depends on --------------------------------------
+// Every maintained cdk8s-plus, side by side: tests build the same App with each (their package
+// names differ per Kubernetes version, so no npm alias is needed to install two).
+project.addDevDeps('cdk8s-plus-28@^2.5.6', 'cdk8s-plus-33@^2.5.57');
+// -------------------------------------------------------------------------------------------------
 project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
 project.synth();
