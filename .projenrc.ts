@@ -70,9 +70,9 @@ project.addTask('import', {
   ],
 });
 
-// The bundled example app: `npm run synth` writes the documented examples to dist/.
+// The bundled example app: `npm run synth` writes the documented examples to examples/dist/.
 project.addTask('synth', {
-  description: 'Synthesise the bundled example app (examples/) to YAML in dist/ (same as `npx cdk8s synth`)',
+  description: 'Synthesise the bundled example app (examples/) to YAML in examples/dist/ (same as `npx cdk8s synth`)',
   exec: 'ts-node --project test/tsconfig.json examples/main.ts',
 });
 
@@ -103,6 +103,8 @@ project.gitignore.exclude('/.istio-crds.yaml');
 // Every maintained cdk8s-plus, side by side: tests build the same App with each (their package
 // names differ per Kubernetes version, so no npm alias is needed to install two).
 project.addDevDeps('cdk8s-plus-28@^2.5.6', 'cdk8s-plus-33@^2.5.57');
+// The example app writes where packaging does not (dist/ holds the packaged library).
+project.gitignore.exclude('/examples/dist/');
 // -------------------------------------------------------------------------------------------------
 project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
 project.synth();

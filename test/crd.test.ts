@@ -21,7 +21,7 @@ function schemaOf(name: string): any {
 }
 
 function example(n: number): any {
-  return parse(fs.readFileSync(path.join(__dirname, 'fixtures', `example-${n}.yaml`), 'utf8'));
+  return parse(fs.readFileSync(path.join(__dirname, '..', 'examples', 'manifests', `example-${n}.yaml`), 'utf8'));
 }
 
 function clone<T>(value: T): T {

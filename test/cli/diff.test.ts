@@ -6,7 +6,7 @@ import { EgressOutput, EgressSource, EgressTrafficPolicy, ExternalService } from
 import { main } from '../../src/cli/main';
 import { testApp } from '../util/synth';
 
-const FIXTURES = join(__dirname, '..', 'fixtures');
+const FIXTURES = join(__dirname, '..', '..', 'examples', 'manifests');
 let dir: string;
 
 beforeEach(() => {

@@ -44,7 +44,7 @@ export function errorOf(make: () => unknown): string {
   throw new Error('expected an error');
 }
 
-/** A documented example from test/fixtures. */
+/** A documented example from examples/manifests (shipped with the package). */
 export function fixture(name: string): any {
-  return parse(readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8'));
+  return parse(readFileSync(join(__dirname, '..', '..', 'examples', 'manifests', name), 'utf8'));
 }
