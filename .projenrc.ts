@@ -37,6 +37,25 @@ function testGlob(path: string): string {
   return path.endsWith('/') ? `<rootDir>/${path}**/*.test.ts` : `<rootDir>/${path}`;
 }
 
+// ---- Consumers: release version, jsii language targets ----------------------------------------
+/** The released version; no release workflow bumps it (`release: false`), so it is set here. */
+const VERSION = '0.1.0';
+/**
+ * A binding for every jsii language, named by each ecosystem's convention. Publishing them needs
+ * registries this project does not reach; test/package/ generates their code on every run.
+ */
+const JSII_TARGETS = {
+  publishToPypi: { distName: 'cdk8s-asm-egress', module: 'cdk8s_asm_egress' },
+  publishToMaven: {
+    javaPackage: 'io.github.maintainers.cdk8s.asm.egress',
+    mavenGroupId: 'io.github.maintainers',
+    mavenArtifactId: 'cdk8s-asm-egress',
+  },
+  publishToNuget: { dotNetNamespace: 'Maintainers.Cdk8s.AsmEgress', packageId: 'Maintainers.Cdk8s.AsmEgress' },
+  publishToGo: { moduleName: 'github.com/maintainers/cdk8s-asm-egress-go', packageName: 'cdk8sasmegress' },
+};
+// -------------------------------------------------------------------------------------------------
+
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-asm-egress',
   description: 'Typed cdk8s constructs for egress-traffic policy on a service mesh: Alibaba Cloud ASM ASMEgressTrafficPolicy and the equivalent open-source Istio objects.',
@@ -52,7 +71,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.4.2',
   jsiiVersion: '~5.9.0',
   typescriptVersion: '~5.9.0',
-  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // No cdk8s-plus dependency: workloads are read by their shape, from any cdk8s-plus (or none).
   // Runtime libraries that are not jsii modules must be bundled, or jsii cannot load the assembly.
   bundledDeps: ['yaml@^2.8.0'],
   devDeps: [
@@ -98,6 +117,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
     compilerOptions: {},
   },
+
+  ...JSII_TARGETS,
 
   github: false,
   release: false,
@@ -194,9 +215,9 @@ project.addTask('test:fast', {
   receiveArgs: true,
 });
 
-// The bundled example app: `npm run synth` writes the documented examples to dist/.
+// The bundled example app: `npm run synth` writes the documented examples to examples/dist/.
 project.addTask('synth', {
-  description: 'Synthesise the bundled example app (examples/) to YAML in dist/ (same as `npx cdk8s synth`)',
+  description: 'Synthesise the bundled example app (examples/) to YAML in examples/dist/ (same as `npx cdk8s synth`)',
   exec: 'ts-node --project test/tsconfig.json examples/main.ts',
 });
 
@@ -221,5 +242,42 @@ project.addTask('bench:cli', {
   receiveArgs: true,
 });
 
-project.npmignore?.exclude('/examples/', '/scripts/', '/imports/*.ts');
+// ---- Consumers: what the package is, ships and depends on --------------------------------------
+project.package.addVersion(VERSION);
+// Every maintained cdk8s-plus, side by side: tests build the same App with each (their package
+// names differ per Kubernetes version, so no npm alias is needed to install two).
+project.addDevDeps('cdk8s-plus-28@^2.5.6', 'cdk8s-plus-33@^2.5.57');
+// The package ships lib/, the assembly, the bin, the docs and the example manifests that the
+// README's commands read; none of the repository's machinery (CI, the example app, fixtures).
+project.npmignore?.exclude('/examples/*', '/scripts/', '/imports/*.ts', '/.ci/', '/cdk8s.yaml', '/rosetta/');
+project.npmignore?.include('/examples/manifests/');
+// The example app writes where packaging does not (dist/ holds the packaged library).
+project.gitignore.exclude('/examples/dist/');
+// `npm run package` works from a fresh clone: it compiles first (in `build` too, a few seconds,
+// rather than ever packing a stale lib/), and packages JavaScript only: the other languages'
+// packaging needs their toolchains and registries (`npx projen package-all` where they are).
+const packageJs = project.tasks.tryFind('package:js')!;
+project.packageTask.reset();
+project.packageTask.spawn(project.compileTask);
+project.packageTask.spawn(packageJs);
+project.packageTask.description = 'Compile, then create the npm package in dist/js/';
+// The language bindings' code, without building it (which needs each language's registry).
+project.addTask('bindings', {
+  description: 'Compile, then generate the Python, Java, .NET and Go bindings\' code in dist/ (jsii-pacmak --code-only)',
+  steps: [
+    { spawn: project.compileTask.name },
+    { exec: 'jsii-pacmak --code-only --targets python --targets java --targets dotnet --targets go' },
+  ],
+});
+// Every example compiles in jsii-rosetta's strict mode (test/package/), for consumers such as
+// Construct Hub too; these are what the examples import beyond the package and its peers.
+project.package.addField('jsiiRosetta', {
+  strict: true,
+  exampleDependencies: { 'cdk8s-plus-33': '^2.5.57', '@types/node': '^20' },
+});
+// jsii's tools print a banner on Node 20, the machine's Node, which a contributor cannot change.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+// jest's optional file watcher would compile itself at install; the suite does not watch.
+project.package.addField('allowScripts', { '@parcel/watcher': false });
+// -------------------------------------------------------------------------------------------------
 project.synth();

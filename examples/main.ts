@@ -6,9 +6,10 @@ import { Example1, Example2, Example3, serviceAccountSources } from './documente
 import { EgressOutput, EgressRegistry, GatewayPortAllocation } from '../src';
 
 // The bundled example app. Each documented example uses the same gateway, and ASM expects one
-// policy per gateway, so each one is its own App with its own folder under dist/.
+// policy per gateway, so each one is its own App with its own folder under examples/dist/ (not
+// dist/, where packaging puts the library).
 
-const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
+const outRoot = process.env.CDK8S_OUTDIR ?? join('examples', 'dist');
 
 function synth(folder: string, define: (app: App) => Construct) {
   const outdir = join(outRoot, folder);

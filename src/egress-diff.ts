@@ -113,7 +113,7 @@ export class EgressDiff {
    * change.
    *
    * @example
-   * writeFileSync('egress-diff.md', EgressDiff.between(EgressQuery.fromApp(base), EgressQuery.fromApp(head)).toMarkdown());
+   * writeFileSync('egress-diff.md', EgressDiff.between(EgressQuery.fromApp(before), EgressQuery.fromApp(after)).toMarkdown());
    */
   public toMarkdown(): string {
     return diffMarkdown(this);

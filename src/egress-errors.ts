@@ -5,11 +5,11 @@ import { EgressError, publicProblem } from './model/error';
  * Recognises the errors this library throws for invalid input, by code rather than by message.
  *
  * @example
- * try {
- *   ExternalService.https('web', { hosts: ['*.example.com'] });
- * } catch (e) {
- *   if (!EgressErrors.isEgressError(e)) throw e;
- *   const wildcard = EgressErrors.problemsOf(e).some((p) => p.code === 'WILDCARD_HOST');
+ * // `error`: what was thrown, say, by ExternalService.https('web', { hosts: ['*.example.com'] })
+ * if (EgressErrors.isEgressError(error)) {
+ *   for (const problem of EgressErrors.problemsOf(error)) {
+ *     console.log(`${problem.code} ${problem.field}: ${problem.message}`); // WILDCARD_HOST hosts[0]: ...
+ *   }
  * }
  */
 export class EgressErrors {

@@ -2,7 +2,12 @@
  * How bad a problem is.
  *
  * @example
- * const warnings = EgressRegistry.of(app).warnings.filter((p) => p.severity === ProblemSeverity.WARNING);
+ * // `error`: what a failed synthesis threw
+ * for (const p of EgressErrors.problemsOf(error)) {
+ *   if (p.severity === ProblemSeverity.ERROR) {
+ *     console.log(`[${p.path}] ${p.field}: ${p.message}`);
+ *   }
+ * }
  */
 export enum ProblemSeverity {
   /** Synthesis fails. */

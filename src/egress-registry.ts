@@ -21,7 +21,7 @@ const REGISTRY_ID = 'AsmEgressRegistry';
  *
  * @example
  * for (const a of EgressRegistry.of(app).portAssignments) {
- *   console.log(`${a.gateway}:${a.port} ${a.shared ? 'shared HTTP' : 'dedicated'} ${a.services.join(', ')}`);
+ *   console.log(`${a.gateway}:${a.port} shared=${a.shared} ${a.services.join(', ')}`);
  * }
  */
 export interface GatewayPortAssignment {

@@ -176,7 +176,7 @@ export class EgressTrafficPolicy extends Construct {
    * @throws listing every problem of the manifest, each with its field (`spec.egressRules[0].to[1].hosts[0]`)
    *
    * @example
-   * const [manifest] = Yaml.load('egress-policy.yaml');
+   * const manifest = Yaml.load('egress-policy.yaml')[0];
    * const policy = EgressTrafficPolicy.fromManifest(chart, 'Egress', manifest);
    * policy.addRule('payments').allowFrom(EgressSource.fromWorkload(payments)).allowTo(stripe);
    */

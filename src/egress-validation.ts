@@ -134,7 +134,7 @@ const PROPERTY_NAMES = ['strict', 'asmVersion'];
  * @example
  * // What cdk8s-cli does with the entry of cdk8s.yaml:
  * const plugin = new EgressValidation({ strict: true });
- * await plugin.validate(context);
+ * plugin.validate(context);
  */
 export class EgressValidation {
   private readonly asmVersion?: AsmVersion;

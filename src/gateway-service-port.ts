@@ -5,8 +5,9 @@
  *
  * @example
  * // The ports to expose on the egress gateway's Service (e.g. in the gateway chart's Helm values):
- * const ports = EgressRegistry.of(app).gatewayServicePorts('egressgateway-a');
- * const values = { service: { ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort })) } };
+ * for (const p of EgressRegistry.of(app).gatewayServicePorts('egressgateway-a')) {
+ *   console.log(`${p.name}: ${p.port} -> ${p.targetPort}/${p.protocol}`);
+ * }
  */
 export interface GatewayServicePort {
   /** Port name: `https-<port>` for HTTP services (HTTP inside mutual TLS), `tls-<port>` for the others. */

@@ -4,6 +4,7 @@ import { ErrorObject, ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { kubernetesAjv } from './util/kubernetes-ajv';
 import { structuralSchemaViolations } from './util/structural-schema';
+import { fixture } from './util/synth';
 
 const CRD_FILE = path.join(__dirname, '..', 'imports', 'asm-egress-traffic-policy.yaml');
 const GROUP = 'istio.alibabacloud.com';
@@ -22,7 +23,7 @@ function schemaOf(name: string): any {
 }
 
 function example(n: number): any {
-  return parse(fs.readFileSync(path.join(__dirname, 'fixtures', `example-${n}.yaml`), 'utf8'));
+  return fixture(`example-${n}.yaml`);
 }
 
 function clone<T>(value: T): T {

@@ -5,12 +5,12 @@ import { Chart, Include, Yaml } from 'cdk8s';
 import { ValidationContext } from 'cdk8s-cli/plugins';
 import { EgressRule, EgressSource, EgressTrafficPolicy, EgressValidation, EgressValidationProps, ExternalService, IEgressValidationContext } from '../src';
 import { runCli } from './cli/util/run-cli';
-import { testApp } from './util/synth';
+import { testApp, EXAMPLE_MANIFESTS } from './util/synth';
 
 // The cdk8s-cli validation plugin, called as cdk8s-cli calls it: with cdk8s-cli's own
 // ValidationContext and report. `cdk8s synth` itself runs it in test/package/validation-synth.test.ts.
 
-const FIXTURES = join(__dirname, 'fixtures');
+const FIXTURES = EXAMPLE_MANIFESTS;
 let dir: string;
 
 beforeEach(() => {

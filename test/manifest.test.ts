@@ -34,7 +34,7 @@ function manifest(edit: (m: any) => void = () => undefined): any {
 describe('EgressTrafficPolicy.fromManifest', () => {
   test.each(['example-1.yaml', 'example-2.yaml', 'example-3.yaml'])('%s synthesises as written', (name) => {
     const { app, chart } = setup();
-    const [object] = Yaml.load(`test/fixtures/${name}`);
+    const [object] = Yaml.load(`examples/manifests/${name}`);
     EgressTrafficPolicy.fromManifest(chart, 'Adopted', object);
     expect(synthObjects(app)).toEqual([fixture(name)]);
   });
@@ -82,7 +82,7 @@ describe('EgressTrafficPolicy.fromManifest', () => {
   });
 
   test('gateway ports: as written by default, or filled in by the library', () => {
-    const [example3] = Yaml.load('test/fixtures/example-3.yaml');
+    const [example3] = Yaml.load('examples/manifests/example-3.yaml');
     const asWritten = setup();
     expect(EgressTrafficPolicy.fromManifest(asWritten.chart, 'P', example3).portAllocation).toBe(GatewayPortAllocation.ASM);
 

@@ -1,5 +1,4 @@
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AmbientObject, planAmbientPolicy, planNamespaces } from './plan';
 import * as gw from '../imports/gateway.networking.k8s.io';
@@ -15,15 +14,16 @@ export const AMBIENT_CONTAINER_ID = 'Ambient';
 
 type L1Class = new (scope: Construct, id: string, props: any) => ApiObject;
 
-/** The L1 class of each kind, per Istio API version (the other kinds have one version). */
-const L1: Record<AmbientObject['kind'], Record<IstioApiVersion, L1Class>> = {
+/** The L1 class of each Istio and Gateway API kind, per Istio API version (Gateway has one version). */
+const L1: Record<Exclude<AmbientObject['kind'], keyof typeof KUBERNETES_API_VERSION>, Record<IstioApiVersion, L1Class>> = {
   Gateway: { [IstioApiVersion.V1]: gw.Gateway, [IstioApiVersion.V1BETA1]: gw.Gateway },
   ServiceEntry: { [IstioApiVersion.V1]: net.ServiceEntry, [IstioApiVersion.V1BETA1]: net.ServiceEntryV1Beta1 },
   DestinationRule: { [IstioApiVersion.V1]: net.DestinationRule, [IstioApiVersion.V1BETA1]: net.DestinationRuleV1Beta1 },
   AuthorizationPolicy: { [IstioApiVersion.V1]: sec.AuthorizationPolicy, [IstioApiVersion.V1BETA1]: sec.AuthorizationPolicyV1Beta1 },
-  NetworkPolicy: { [IstioApiVersion.V1]: kplus.k8s.KubeNetworkPolicy, [IstioApiVersion.V1BETA1]: kplus.k8s.KubeNetworkPolicy },
-  Namespace: { [IstioApiVersion.V1]: kplus.k8s.KubeNamespace, [IstioApiVersion.V1BETA1]: kplus.k8s.KubeNamespace },
 };
+
+/** Kubernetes' own kinds: plain manifests, so that no cdk8s-plus (or its L1 classes) is needed. */
+const KUBERNETES_API_VERSION = { NetworkPolicy: 'networking.k8s.io/v1', Namespace: 'v1' } as const;
 
 /**
  * Creates, under each policy construct whose output is ambient, the objects that the App's model
@@ -57,5 +57,9 @@ export function renderAmbient(model: EgressModel, scopes: Map<string, Construct>
 
 function create(scope: Construct, object: AmbientObject, apiVersion: IstioApiVersion): ApiObject {
   const { name, namespace } = object.props.metadata!;
-  return new L1[object.kind][apiVersion](scope, `${object.kind}.${namespace ?? ''}.${name}`, object.props);
+  const id = `${object.kind}.${namespace ?? ''}.${name}`;
+  if (object.kind === 'NetworkPolicy' || object.kind === 'Namespace') {
+    return new ApiObject(scope, id, { apiVersion: KUBERNETES_API_VERSION[object.kind], kind: object.kind, ...object.props });
+  }
+  return new L1[object.kind][apiVersion](scope, id, object.props);
 }

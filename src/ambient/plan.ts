@@ -1,13 +1,12 @@
-import * as kplus from 'cdk8s-plus-28';
 import { addressCidr, AmbientDestination, destinationObjectName, destinationsOf, WAYPOINT_POD_LABEL } from './names';
 import * as gw from '../imports/gateway.networking.k8s.io';
 import * as net from '../imports/networking.istio.io';
 import * as sec from '../imports/security.istio.io';
+import { destinationPeers, EgressNetworkPolicySpec, NAMESPACE_NAME_LABEL, podsPeer } from '../istio/kubernetes';
 import { labelsPart, objectName } from '../istio/names';
 import { labelsKey } from '../istio/sidecar-scopes';
 import type { PolicyModel, SourceModel } from '../model/model';
 import { includesAmbient } from '../model/output';
-import type { NetworkPolicyDestination } from '../network-policy-destination';
 
 // The ambient-mode objects of a policy, as typed L1 props: pure data, built from the (valid) model.
 //
@@ -27,8 +26,14 @@ export type AmbientObject =
   | { readonly kind: 'ServiceEntry'; readonly props: net.ServiceEntryProps }
   | { readonly kind: 'DestinationRule'; readonly props: net.DestinationRuleProps }
   | { readonly kind: 'AuthorizationPolicy'; readonly props: sec.AuthorizationPolicyProps }
-  | { readonly kind: 'NetworkPolicy'; readonly props: kplus.k8s.KubeNetworkPolicyProps }
-  | { readonly kind: 'Namespace'; readonly props: kplus.k8s.KubeNamespaceProps };
+  | { readonly kind: 'NetworkPolicy'; readonly props: { readonly metadata: ObjectMeta; readonly spec: EgressNetworkPolicySpec } }
+  | { readonly kind: 'Namespace'; readonly props: { readonly metadata: ObjectMeta } };
+
+interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Record<string, string>;
+}
 
 /** Istio's label that enrols a ServiceEntry (or a namespace) to a waypoint. */
 export const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
@@ -40,7 +45,6 @@ export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
 export const HBONE_PORT = 15008;
 const DRY_RUN_ANNOTATION = 'istio.io/dry-run';
 /** The label Kubernetes gives every namespace: its name. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** Every ambient object of a policy whose output includes them (Namespaces aside: see `planNamespaces`). */
 export function planAmbientPolicy(policy: PolicyModel): AmbientObject[] {
@@ -218,15 +222,12 @@ function networkPolicies(policy: PolicyModel): AmbientObject[] {
           policyTypes: ['Egress'],
           egress: [
             {
-              to: [{
-                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: a.waypointNamespace } },
-                podSelector: { matchLabels: { [WAYPOINT_POD_LABEL]: a.waypointName } },
-              }],
-              ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(HBONE_PORT) }],
+              to: [podsPeer(a.waypointNamespace, { [WAYPOINT_POD_LABEL]: a.waypointName })],
+              ports: [{ protocol: 'TCP', port: HBONE_PORT }],
             },
             {
-              to: peersOf(a.networkPolicyDns),
-              ports: ['UDP', 'TCP'].map((protocol) => ({ protocol, port: kplus.k8s.IntOrString.fromNumber(53) })),
+              to: destinationPeers(a.networkPolicyDns),
+              ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
             },
           ],
         },
@@ -234,13 +235,4 @@ function networkPolicies(policy: PolicyModel): AmbientObject[] {
     });
   }
   return objects;
-}
-
-function peersOf(d: NetworkPolicyDestination): kplus.k8s.NetworkPolicyPeer[] {
-  return [
-    ...(d.namespace !== undefined && d.podLabels !== undefined
-      ? [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: d.namespace } }, podSelector: { matchLabels: { ...d.podLabels } } }]
-      : []),
-    ...(d.ipBlocks ?? []).map((cidr) => ({ ipBlock: { cidr } })),
-  ];
 }

@@ -1,19 +1,15 @@
-import { isIP } from 'net';
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { labelsPart, objectName } from './names';
-import { hasNetworkPolicy, protectedPodsOf } from './network-policy';
+import { planGatewayService, planNetworkPolicies } from './kubernetes';
 import { IstioObject, planPolicy, planSidecar } from './plan';
-import { labelsKey, rendersIstio, sidecarScopes } from './sidecar-scopes';
+import { rendersIstio, sidecarScopes } from './sidecar-scopes';
 import { servicePortsOf } from '../allocation/service-ports';
 import * as net from '../imports/networking.istio.io';
 import * as sec from '../imports/security.istio.io';
 import { IstioApiVersion } from '../istio-api-version';
 import { guardrailOverrideAnnotations } from '../model/guardrail-annotation';
-import type { EgressModel, PolicyModel } from '../model/model';
+import type { EgressModel } from '../model/model';
 import { includesAsm, includesIstio } from '../model/output';
-import type { NetworkPolicyDestination } from '../network-policy-destination';
 
 /** Id of the construct, under each policy, that holds the objects rendered at synthesis. */
 export const ISTIO_CONTAINER_ID = 'Istio';
@@ -60,12 +56,8 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
     }
     const servicePorts = servicePortsOf(model.assignments.filter((a) => a.gateway === policy.gateway));
     if (istio.gatewayService && includesIstio(policy.output)) {
-      const service = new kplus.Service(container(policy.gateway), 'GatewayService', {
-        metadata: { name: istio.gatewayServiceName, namespace: istio.gatewayNamespace },
-        type: kplus.ServiceType.CLUSTER_IP,
-        ports: servicePorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: kplus.Protocol.TCP })),
-      });
-      for (const [key, value] of Object.entries(istio.gatewayLabels)) service.selectLabel(key, value);
+      const service = planGatewayService(istio, servicePorts);
+      new ApiObject(container(policy.gateway), service.id, service.manifest);
     }
     if (istio.istioGateway && includesAsm(policy.output)) {
       // ASM's gateway resource; no CRD is published, hence a plain ApiObject with only what this App decides.
@@ -76,7 +68,9 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
         spec: { gatewayType: 'egress', serviceType: 'ClusterIP', ports: servicePorts.map((p) => ({ ...p })) },
       });
     }
-    if (istio.networkPolicy) networkPolicies(container(policy.gateway), policy);
+    if (istio.networkPolicy) {
+      for (const object of planNetworkPolicies(policy)) new ApiObject(container(policy.gateway), object.id, object.manifest);
+    }
   }
 
   for (const scope of sidecarScopes(model.policies, model.ports).scopes) {
@@ -90,65 +84,4 @@ function create(scope: Construct, object: IstioObject, apiVersion: IstioApiVersi
   // A gateway port's Service: plain data, as planned.
   if (object.kind === 'Service') return new ApiObject(scope, id, { apiVersion: 'v1', kind: 'Service', ...object.props });
   return new L1[object.kind][apiVersion](scope, id, object.props);
-}
-
-/**
- * Per source selector: its pods may reach the egress gateway's pods, DNS and the control plane,
- * and nothing else that another NetworkPolicy does not allow.
- */
-function networkPolicies(scope: Construct, policy: PolicyModel): void {
-  const istio = policy.istio;
-  const done = new Set<string>();
-  for (const rule of policy.rules) {
-    for (const source of rule.sources) {
-      const key = `${source.namespace}|${labelsKey(source.labels)}`;
-      if (done.has(key) || !hasNetworkPolicy(source)) continue;
-      done.add(key);
-      // Never select the pods the policy lets the source reach (checked: each is selected by one label).
-      const expressions = protectedPodsOf(source, istio)
-        .flatMap((pods) => Object.entries(pods.labels).map(([k, v]) => kplus.LabelExpression.notIn(k, [v])));
-      const base = `egress-via-${policy.gateway}`;
-      const name = source.labels ? objectName(base, labelsPart(source.labels)) : objectName(base);
-      const id = `NetworkPolicy.${source.namespace}.${name}`;
-      const peer = (suffix: string) => `${id}.${suffix}`;
-      new kplus.NetworkPolicy(scope, id, {
-        metadata: { name, namespace: source.namespace },
-        selector: source.labels || expressions.length > 0
-          ? kplus.Pods.select(scope, peer('Pods'), { labels: source.labels, expressions })
-          : kplus.Pods.all(scope, peer('Pods')),
-        egress: {
-          default: kplus.NetworkPolicyTrafficDefault.DENY,
-          rules: [
-            {
-              peer: kplus.Pods.select(scope, peer('Gateway'), {
-                labels: istio.gatewayLabels,
-                namespaces: kplus.Namespaces.select(scope, peer('GatewayNamespace'), { names: [istio.gatewayNamespace] }),
-              }),
-            },
-            // DNS, and the sidecar's xDS and certificates: only to where they are served, so that a
-            // pod that bypasses its sidecar cannot reach other hosts (or DNS servers) on these ports.
-            ...destinationRules(scope, peer('Dns'), istio.networkPolicyDns, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]),
-            ...destinationRules(scope, peer('ControlPlane'), istio.networkPolicyControlPlane, [kplus.NetworkPolicyPort.tcp(15012)]),
-          ],
-        },
-      });
-    }
-  }
-}
-
-/** Egress rules to a destination's pods and IP blocks, on the given ports. */
-function destinationRules(
-  scope: Construct, id: string, destination: NetworkPolicyDestination, ports: kplus.NetworkPolicyPort[],
-): kplus.NetworkPolicyRule[] {
-  const pods = destination.namespace !== undefined && destination.podLabels !== undefined
-    ? [kplus.Pods.select(scope, `${id}.Pods`, {
-      labels: destination.podLabels,
-      namespaces: kplus.Namespaces.select(scope, `${id}.Namespace`, { names: [destination.namespace] }),
-    })]
-    : [];
-  const blocks = (destination.ipBlocks ?? []).map((cidr, i) => {
-    const block = isIP(cidr.split('/')[0]) === 6 ? kplus.NetworkPolicyIpBlock.ipv6 : kplus.NetworkPolicyIpBlock.ipv4;
-    return block(scope, `${id}.IpBlock${i}`, cidr);
-  });
-  return [...pods, ...blocks].map((peer) => ({ peer, ports }));
 }

@@ -39,19 +39,27 @@ export interface WorkloadSource {
 export function readWorkload(selector: WorkloadShape): WorkloadSource {
   const what = `workload ${selector.node.path}`;
   const config = selector.toPodSelectorConfig();
-  // A workload selects its pods by its own selector; other pod selectors (a Pod, Pods.select) by theirs.
-  const kube = typeof selector.matchLabels === 'object'
-    ? { matchLabels: selector.matchLabels, matchExpressions: selector.matchExpressions }
-    : config.labelSelector._toKube();
+  // A workload selects its pods by its own selector; other pod selectors (a Pod, Pods.select), and
+  // workloads that select nothing (a Job, a CronJob, `select: false`), by the pod selector
+  // cdk8s-plus gives them, the address label it sets on every pod of the workload. An empty
+  // selector would admit the whole namespace.
+  const own = { matchLabels: selector.matchLabels ?? {}, matchExpressions: selector.matchExpressions ?? [] };
+  const kube = Object.keys(own.matchLabels).length > 0 || own.matchExpressions.length > 0 ? own : config.labelSelector._toKube();
   const problems: Problem[] = [];
   if ((kube.matchExpressions ?? []).length > 0) {
     problems.push(problem('INVALID_WORKLOAD', ['workloadSelector'], `${what} selects its pods with label expressions; an egress source needs exact labels`));
   }
   const names = config.namespaces?.names ?? [];
+  // cdk8s-plus gives every namespace selector a label selector, empty unless labels were given.
+  const byLabels = config.namespaces?.labelSelector?.isEmpty() === false;
   // An empty namespace selector (Namespaces.all()) selects every namespace of the mesh.
-  const everyNamespace = names.length === 0 && config.namespaces?.labelSelector?.isEmpty() === true;
-  if (!everyNamespace && (names.length !== 1 || config.namespaces?.labelSelector)) {
-    problems.push(problem('INVALID_WORKLOAD', ['namespace'], `${what} has no namespace: set one on the workload or its chart`));
+  const everyNamespace = config.namespaces !== undefined && names.length === 0 && !byLabels;
+  if (config.namespaces === undefined) {
+    problems.push(problem('INVALID_WORKLOAD', ['namespace'],
+      `${what} has no namespace: set one on the workload or its chart (a pod selector: select its namespace with Namespaces.select(scope, id, { names: [namespace] }))`));
+  } else if (!everyNamespace && (names.length !== 1 || byLabels)) {
+    problems.push(problem('INVALID_WORKLOAD', ['namespace'],
+      `${what} selects ${byLabels ? 'namespaces by labels' : `${names.length} namespaces`}; an egress source is one namespace: select it by name alone`));
   }
   const serviceAccount = selector.serviceAccount?.name;
   return {

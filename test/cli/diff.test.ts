@@ -7,9 +7,9 @@ import {
   EgressDiff, EgressOutput, EgressQuery, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride,
 } from '../../src';
 import { main } from '../../src/cli/main';
-import { testApp } from '../util/synth';
+import { testApp, EXAMPLE_MANIFESTS } from '../util/synth';
 
-const FIXTURES = join(__dirname, '..', 'fixtures');
+const FIXTURES = EXAMPLE_MANIFESTS;
 let dir: string;
 
 beforeEach(() => {

@@ -5,11 +5,12 @@ import { Yaml } from 'cdk8s';
 import { EgressQuery } from '../../src';
 import { main } from '../../src/cli/main';
 import { largePolicies, yamlOf } from '../util/large-policies';
+import { EXAMPLE_MANIFESTS } from '../util/synth';
 
 // `asm-egress graph`: the Mermaid flowchart of EgressQuery.toMermaid() for YAML files (Mermaid's
 // parser checks the graphs in test/package/mermaid-graphs.test.ts).
 
-const FIXTURES = join(__dirname, '..', 'fixtures');
+const FIXTURES = EXAMPLE_MANIFESTS;
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'asm-egress-graph-'));

@@ -12,8 +12,8 @@ describe('asm-egress lint', () => {
     // rules stay out of the App, so they add no errors of their own.
     expect(run.status).toBe(1);
     expect(lines(run.stderr)).toEqual([
-      `test/fixtures/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: warning: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
-      "test/fixtures/example-2.yaml:9:5: spec.byEgressGateway.name: gateway 'egressgateway-a' already has its policy at test/fixtures/example-1.yaml:2:1; ASM expects one policy per gateway: move this policy's spec.egressRules into that one, and delete this one",
+      `examples/manifests/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: warning: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
+      "examples/manifests/example-2.yaml:9:5: spec.byEgressGateway.name: gateway 'egressgateway-a' already has its policy at examples/manifests/example-1.yaml:2:1; ASM expects one policy per gateway: move this policy's spec.egressRules into that one, and delete this one",
       'asm-egress lint: 1 error, 1 warning in 2 files',
     ]);
 
@@ -30,7 +30,7 @@ describe('asm-egress lint', () => {
       expect(run.status).toBe(1);
       expect(run.stdout).toBe('');
       expect(lines(run.stderr)).toEqual([
-        `test/fixtures/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
+        `examples/manifests/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: 'httpbin-service-http' sends plain HTTP to www.httpbin.org, httpbin.org, unencrypted outside the mesh: ${plainHttp('httpbin-service-http')}`,
         `asm-egress ${command}: 1 error, 0 warnings in 1 file`,
       ]);
     }
@@ -108,7 +108,7 @@ describe('asm-egress lint', () => {
     // Example 3 leaves every port to ASM and has TCP services: both need 1.24.6.45.
     const old = runCli(['lint', '--asm-version', '1.22.6.28', documentedExample(3)]);
     expect(old.status).toBe(1);
-    const f = 'test/fixtures/example-3.yaml';
+    const f = 'examples/manifests/example-3.yaml';
     const missing = 'missing: ASM 1.22.6.28 does not allocate gateway ports (it does from 1.24.6.45, when every service leaves its port empty)';
     // The remedy in YAML terms: where the version comes from on the command line.
     const olderAsm = 'target ASM 1.24.6.45 or later (--asm-version) if the mesh runs it, or remove the service';

@@ -162,11 +162,11 @@ describe('asm-egress render --ambient', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toEqual([
-      'test/fixtures/example-1.yaml:13:7: spec.egressRules[0].from[0].workloadSelector: source mytest{app=sleep-a} selects pods by labels, which a waypoint cannot see: '
+      'examples/manifests/example-1.yaml:13:7: spec.egressRules[0].from[0].workloadSelector: source mytest{app=sleep-a} selects pods by labels, which a waypoint cannot see: '
       + "in ambient output (ASM_AND_AMBIENT) it would admit every workload of namespace 'mytest': the policy cannot name a service account: "
       + "widen the source to namespace 'mytest' with the line 'source mytest{app=sleep-a}: UNENFORCED_SELECTOR: <reason>' "
       + 'in annotation egress.cdk8s-asm-egress.io/guardrail-overrides, or declare the rule in code with a service account',
-      expect.stringContaining("test/fixtures/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: warning: 'httpbin-service-http' sends plain HTTP"),
+      expect.stringContaining("examples/manifests/example-1.yaml:23:9: spec.egressRules[0].to[0].port.protocol: warning: 'httpbin-service-http' sends plain HTTP"),
       'asm-egress render: 1 error, 1 warning in 1 file',
     ]);
   });

@@ -44,7 +44,10 @@ export function errorOf(make: () => unknown): string {
   throw new Error('expected an error');
 }
 
-/** A documented example from test/fixtures. */
+/** The folder of the CRD reference's documented examples (shipped with the package). */
+export const EXAMPLE_MANIFESTS = join(__dirname, '..', '..', 'examples', 'manifests');
+
+/** A documented example from examples/manifests. */
 export function fixture(name: string): any {
-  return parse(readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8'));
+  return parse(readFileSync(join(EXAMPLE_MANIFESTS, name), 'utf8'));
 }

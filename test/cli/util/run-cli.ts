@@ -13,9 +13,9 @@ export function cliFixture(name: string): string {
   return `test/cli/fixtures/${name}`;
 }
 
-/** A documented example of test/fixtures, relative to the repository. */
+/** A documented example of examples/manifests, relative to the repository. */
 export function documentedExample(n: number): string {
-  return `test/fixtures/example-${n}.yaml`;
+  return `examples/manifests/example-${n}.yaml`;
 }
 
 /** What a run of the command line gave. */
