@@ -129,30 +129,33 @@ describe('partial input for a namespace', () => {
 
   test('render warns at a Sidecar of the input that was merged from a policy the input lacks; with both, no warning', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-partial-'));
-    const a = join(tmp, 'a.yaml');
-    const b = join(tmp, 'b.yaml');
-    writeFileSync(a, policy('gw-a', 'api.example.com'));
-    writeFileSync(b, policy('gw-b', 'bank.example.com'));
-    const both = runCli(['render', '--istio', a, b]);
-    expect(both.status).toBe(0);
-    const sidecars = rendered(both.stdout).filter((o) => o.kind === 'Sidecar');
-    expect(sidecars.map((s) => s.metadata.annotations['egress.cdk8s-asm-egress.io/sidecar-policies']))
-      .toEqual(['istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b', 'istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b']);
-    const previous = join(tmp, 'rendered.yaml');
-    writeFileSync(previous, sidecars.map((s) => stringify(s)).join('---\n'));
+    try {
+      const a = join(tmp, 'a.yaml');
+      const b = join(tmp, 'b.yaml');
+      writeFileSync(a, policy('gw-a', 'api.example.com'));
+      writeFileSync(b, policy('gw-b', 'bank.example.com'));
+      const both = runCli(['render', '--istio', a, b]);
+      expect(both.status).toBe(0);
+      const sidecars = rendered(both.stdout).filter((o) => o.kind === 'Sidecar');
+      expect(sidecars.map((s) => s.metadata.annotations['egress.cdk8s-asm-egress.io/sidecar-policies']))
+        .toEqual(['istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b', 'istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b']);
+      const previous = join(tmp, 'rendered.yaml');
+      writeFileSync(previous, sidecars.map((s) => stringify(s)).join('---\n'));
 
-    const partial = runCli(['render', '--istio', a, previous]);
-    expect(partial.status).toBe(0);
-    const warnings = lines(partial.stderr).filter((l) => l.includes('which the input lacks'));
-    expect(warnings).toEqual([
-      `${previous}:5:5: metadata.annotations.egress.cdk8s-asm-egress.io/sidecar-policies: warning: Sidecar mytest/egress-sidecar was merged from policy istio-egress/egress-by-gw-b, which the input lacks: `
-        + 'a Sidecar rendered from this input has the same name without their hosts, and whichever is applied last wins: '
-        + "render every policy with sources in namespace 'mytest' together (one asm-egress render of all their files)",
-      expect.stringMatching(/Sidecar mytest\/egress-sidecar\.app-sleep-[0-9a-f]{8} was merged from policy istio-egress\/egress-by-gw-b, which the input lacks: .*render every policy with sources in namespace 'mytest' together/),
-    ]);
-    expect(lines(runCli(['lint', a, previous]).stderr).filter((l) => l.includes('which the input lacks'))).toHaveLength(2);
-    expect(runCli(['render', '--istio', a, b, previous]).stderr).not.toContain('which the input lacks');
-    rmSync(tmp, { recursive: true, force: true });
+      const partial = runCli(['render', '--istio', a, previous]);
+      expect(partial.status).toBe(0);
+      const warnings = lines(partial.stderr).filter((l) => l.includes('which the input lacks'));
+      expect(warnings).toEqual([
+        `${previous}:5:5: metadata.annotations.egress.cdk8s-asm-egress.io/sidecar-policies: warning: Sidecar mytest/egress-sidecar was merged from policy istio-egress/egress-by-gw-b, which the input lacks: `
+          + 'a Sidecar rendered from this input has the same name without their hosts, and whichever is applied last wins: '
+          + "render every policy with sources in namespace 'mytest' together (one asm-egress render of all their files)",
+        expect.stringMatching(/Sidecar mytest\/egress-sidecar\.app-sleep-[0-9a-f]{8} was merged from policy istio-egress\/egress-by-gw-b, which the input lacks: .*render every policy with sources in namespace 'mytest' together/),
+      ]);
+      expect(lines(runCli(['lint', a, previous]).stderr).filter((l) => l.includes('which the input lacks'))).toHaveLength(2);
+      expect(runCli(['render', '--istio', a, b, previous]).stderr).not.toContain('which the input lacks');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
