@@ -13,7 +13,6 @@ import { EgressSource } from './egress-source';
 import { ExternalService } from './external-service';
 import { GatewayPortAllocation } from './gateway-port-allocation';
 import { GuardrailOverride } from './guardrail-override';
-import * as l1 from './imports/istio.alibabacloud.com';
 import { istioOptionProblems, resolveIstioOptions } from './istio/options';
 import { IstioOptions } from './istio-options';
 import type { Adoption } from './manifest/adoption';
@@ -23,6 +22,7 @@ import { guardrailOverrideAnnotations } from './model/guardrail-annotation';
 import type { PolicySettingsModel } from './model/model';
 import { includesAsm } from './model/output';
 import { formatField, problem, Problem } from './model/problem';
+import { OrderedApiObject } from './pipeline/ordered-api-object';
 import { PortRange } from './port-range';
 
 /** The namespace ASM's convention puts egress policies in. */
@@ -298,8 +298,9 @@ export class EgressTrafficPolicy extends Construct {
     this.node.addValidation({ validate: () => this.registry._errorsAt(path) });
 
     if (includesAsm(this.output)) {
-      const L1 = this.apiVersion === AsmApiVersion.V1 ? l1.AsmEgressTrafficPolicyV1 : l1.AsmEgressTrafficPolicy;
-      this.apiObject = new L1(this, 'Resource', {
+      this.apiObject = new OrderedApiObject(this, 'Resource', {
+        apiVersion: this.apiVersion,
+        kind: 'ASMEgressTrafficPolicy',
         metadata: { name: this.name, namespace: this.namespace },
         spec: Lazy.any({ produce: () => this._toKube() }),
       });

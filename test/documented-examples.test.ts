@@ -17,6 +17,15 @@ describe('documented examples', () => {
     expect(synthObjects(app)).toEqual([fixture('example-2.yaml')]);
   });
 
+  test('keys come in the order of the reference\'s examples (name, hosts, port: name, number, protocol, ...)', () => {
+    for (const [Example, file] of [[Example1, 'example-1.yaml'], [Example2, 'example-2.yaml']] as const) {
+      const app = testApp();
+      new Example(app, 'example');
+      // JSON text is in key order, where toEqual is not.
+      expect(JSON.stringify(synthObjects(app)[0], null, 1)).toBe(JSON.stringify(fixture(file), null, 1));
+    }
+  });
+
   test('example 3: gateway ports left to ASM', () => {
     const app = testApp();
     new Example3(app, 'example-3', GatewayPortAllocation.ASM);

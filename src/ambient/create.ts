@@ -1,29 +1,24 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AmbientObject, planAmbientPolicy, planNamespaces } from './plan';
-import * as gw from '../imports/gateway.networking.k8s.io';
-import * as net from '../imports/networking.istio.io';
-import * as sec from '../imports/security.istio.io';
 import { IstioApiVersion } from '../istio-api-version';
 import { guardrailOverrideAnnotations } from '../model/guardrail-annotation';
 import type { EgressModel } from '../model/model';
 import { includesAmbient } from '../model/output';
+import { OrderedApiObject } from '../pipeline/ordered-api-object';
 
 /** Id of the construct, under each policy, that holds the ambient objects rendered at synthesis. */
 export const AMBIENT_CONTAINER_ID = 'Ambient';
 
-type L1Class = new (scope: Construct, id: string, props: any) => ApiObject;
-
-/** The L1 class of each Istio and Gateway API kind, per Istio API version (Gateway has one version). */
-const L1: Record<Exclude<AmbientObject['kind'], keyof typeof KUBERNETES_API_VERSION>, Record<IstioApiVersion, L1Class>> = {
-  Gateway: { [IstioApiVersion.V1]: gw.Gateway, [IstioApiVersion.V1BETA1]: gw.Gateway },
-  ServiceEntry: { [IstioApiVersion.V1]: net.ServiceEntry, [IstioApiVersion.V1BETA1]: net.ServiceEntryV1Beta1 },
-  DestinationRule: { [IstioApiVersion.V1]: net.DestinationRule, [IstioApiVersion.V1BETA1]: net.DestinationRuleV1Beta1 },
-  AuthorizationPolicy: { [IstioApiVersion.V1]: sec.AuthorizationPolicy, [IstioApiVersion.V1BETA1]: sec.AuthorizationPolicyV1Beta1 },
+/** The API version of each kind: Istio's follow the policy's `ambient.apiVersion`. */
+const API_VERSION: Record<AmbientObject['kind'], (istio: IstioApiVersion) => string> = {
+  Gateway: () => 'gateway.networking.k8s.io/v1',
+  ServiceEntry: (v) => `networking.istio.io/${v}`,
+  DestinationRule: (v) => `networking.istio.io/${v}`,
+  AuthorizationPolicy: (v) => `security.istio.io/${v}`,
+  NetworkPolicy: () => 'networking.k8s.io/v1',
+  Namespace: () => 'v1',
 };
-
-/** Kubernetes' own kinds: plain manifests, so that no cdk8s-plus (or its L1 classes) is needed. */
-const KUBERNETES_API_VERSION = { NetworkPolicy: 'networking.k8s.io/v1', Namespace: 'v1' } as const;
 
 /**
  * Creates, under each policy construct whose output is ambient, the objects that the App's model
@@ -58,8 +53,5 @@ export function renderAmbient(model: EgressModel, scopes: Map<string, Construct>
 function create(scope: Construct, object: AmbientObject, apiVersion: IstioApiVersion): ApiObject {
   const { name, namespace } = object.props.metadata!;
   const id = `${object.kind}.${namespace ?? ''}.${name}`;
-  if (object.kind === 'NetworkPolicy' || object.kind === 'Namespace') {
-    return new ApiObject(scope, id, { apiVersion: KUBERNETES_API_VERSION[object.kind], kind: object.kind, ...object.props });
-  }
-  return new L1[object.kind][apiVersion](scope, id, object.props);
+  return new OrderedApiObject(scope, id, { apiVersion: API_VERSION[object.kind](apiVersion), kind: object.kind, ...object.props });
 }

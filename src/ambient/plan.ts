@@ -1,12 +1,13 @@
 import { addressCidr, AmbientDestination, destinationObjectName, destinationsOf, WAYPOINT_POD_LABEL } from './names';
-import * as gw from '../imports/gateway.networking.k8s.io';
-import * as net from '../imports/networking.istio.io';
-import * as sec from '../imports/security.istio.io';
+import type * as gw from '../imports/gateway.networking.k8s.io';
+import type * as net from '../imports/networking.istio.io';
+import type * as sec from '../imports/security.istio.io';
 import { destinationPeers, EgressNetworkPolicySpec, NAMESPACE_NAME_LABEL, podsPeer } from '../istio/kubernetes';
 import { labelsPart, objectName } from '../istio/names';
 import { labelsKey } from '../istio/sidecar-scopes';
 import type { PolicyModel, SourceModel } from '../model/model';
 import { includesAmbient } from '../model/output';
+import { enumValue } from '../pipeline/ordered-api-object';
 
 // The ambient-mode objects of a policy, as typed L1 props: pure data, built from the (valid) model.
 //
@@ -76,8 +77,8 @@ export function planNamespaces(policies: PolicyModel[]): Array<{ readonly home: 
 function waypoint(policy: PolicyModel): AmbientObject {
   const a = policy.ambient;
   const from = a.waypointNamespace === policy.namespace
-    ? { from: gw.GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME }
-    : { from: gw.GatewaySpecListenersAllowedRoutesNamespacesFrom.SELECTOR, selector: { matchLabels: { [NAMESPACE_NAME_LABEL]: policy.namespace } } };
+    ? { from: enumValue<gw.GatewaySpecListenersAllowedRoutesNamespacesFrom>('Same') }
+    : { from: enumValue<gw.GatewaySpecListenersAllowedRoutesNamespacesFrom>('Selector'), selector: { matchLabels: { [NAMESPACE_NAME_LABEL]: policy.namespace } } };
   return {
     kind: 'Gateway',
     props: {
@@ -114,8 +115,8 @@ function serviceEntry(policy: PolicyModel, d: AmbientDestination): AmbientObject
           // TLS origination: the app speaks HTTP to the port it knows; the waypoint connects to the HTTPS one.
           ...(s.httpsUpgradePort !== undefined ? { targetPort: s.httpsUpgradePort } : {}),
         })),
-        location: net.ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
-        resolution: d.address !== undefined ? net.ServiceEntrySpecResolution.STATIC : net.ServiceEntrySpecResolution.DNS,
+        location: enumValue<net.ServiceEntrySpecLocation>('MESH_EXTERNAL'),
+        resolution: d.address !== undefined ? enumValue<net.ServiceEntrySpecResolution>('STATIC') : enumValue<net.ServiceEntrySpecResolution>('DNS'),
         ...(d.address !== undefined ? { endpoints: [{ address: d.address }] } : {}),
         // No exportTo: ztunnel and waypoints ignore it (istio#55163); the entry is visible mesh-wide.
       },
@@ -150,7 +151,7 @@ function authorizationPolicy(policy: PolicyModel, d: AmbientDestination): Ambien
       },
       spec: {
         targetRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: destinationObjectName(policy.gateway, d) }],
-        action: sec.AuthorizationPolicySpecAction.ALLOW,
+        action: enumValue<sec.AuthorizationPolicySpecAction>('ALLOW'),
         rules,
       },
     },
@@ -191,7 +192,7 @@ function originationRules(policy: PolicyModel, destinations: AmbientDestination[
             portLevelSettings: upgraded.map((s) => ({
               port: { number: s.port },
               tls: {
-                mode: net.DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode.SIMPLE,
+                mode: enumValue<net.DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode>('SIMPLE'),
                 sni: d.host,
                 ...s.serverVerification!._toIstioTls(d.host),
               },

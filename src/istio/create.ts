@@ -4,24 +4,23 @@ import { planGatewayService, planNetworkPolicies } from './kubernetes';
 import { IstioObject, planPolicy, planSidecar } from './plan';
 import { rendersIstio, sidecarScopes } from './sidecar-scopes';
 import { servicePortsOf } from '../allocation/service-ports';
-import * as net from '../imports/networking.istio.io';
-import * as sec from '../imports/security.istio.io';
 import { IstioApiVersion } from '../istio-api-version';
 import { guardrailOverrideAnnotations } from '../model/guardrail-annotation';
 import type { EgressModel } from '../model/model';
 import { includesAsm, includesIstio } from '../model/output';
+import { OrderedApiObject } from '../pipeline/ordered-api-object';
 
 /** Id of the construct, under each policy, that holds the objects rendered at synthesis. */
 export const ISTIO_CONTAINER_ID = 'Istio';
 
-/** The L1 class of each kind, per API version. */
-const L1: Record<Exclude<IstioObject['kind'], 'Service'>, Record<IstioApiVersion, new (scope: Construct, id: string, props: any) => ApiObject>> = {
-  ServiceEntry: { [IstioApiVersion.V1]: net.ServiceEntry, [IstioApiVersion.V1BETA1]: net.ServiceEntryV1Beta1 },
-  VirtualService: { [IstioApiVersion.V1]: net.VirtualService, [IstioApiVersion.V1BETA1]: net.VirtualServiceV1Beta1 },
-  DestinationRule: { [IstioApiVersion.V1]: net.DestinationRule, [IstioApiVersion.V1BETA1]: net.DestinationRuleV1Beta1 },
-  Gateway: { [IstioApiVersion.V1]: net.Gateway, [IstioApiVersion.V1BETA1]: net.GatewayV1Beta1 },
-  Sidecar: { [IstioApiVersion.V1]: net.Sidecar, [IstioApiVersion.V1BETA1]: net.SidecarV1Beta1 },
-  AuthorizationPolicy: { [IstioApiVersion.V1]: sec.AuthorizationPolicy, [IstioApiVersion.V1BETA1]: sec.AuthorizationPolicyV1Beta1 },
+/** The API group of each Istio kind; its version is the policy's `istio.apiVersion`. */
+const GROUP: Record<Exclude<IstioObject['kind'], 'Service'>, string> = {
+  ServiceEntry: 'networking.istio.io',
+  VirtualService: 'networking.istio.io',
+  DestinationRule: 'networking.istio.io',
+  Gateway: 'networking.istio.io',
+  Sidecar: 'networking.istio.io',
+  AuthorizationPolicy: 'security.istio.io',
 };
 
 /**
@@ -83,5 +82,5 @@ function create(scope: Construct, object: IstioObject, apiVersion: IstioApiVersi
   const id = `${object.kind}.${namespace}.${name}`;
   // A gateway port's Service: plain data, as planned.
   if (object.kind === 'Service') return new ApiObject(scope, id, { apiVersion: 'v1', kind: 'Service', ...object.props });
-  return new L1[object.kind][apiVersion](scope, id, object.props);
+  return new OrderedApiObject(scope, id, { apiVersion: `${GROUP[object.kind]}/${apiVersion}`, kind: object.kind, ...object.props });
 }

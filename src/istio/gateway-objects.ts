@@ -1,8 +1,9 @@
 import { exportToOf, gatewayPortHost, gatewayPortServiceName, gatewaySniOf, istioHostsOf, objectName } from './names';
 import { Context, DRY_RUN_ANNOTATION, GATEWAY_PORT_SUBSET, GatewayPortUse, IstioObject } from './objects';
-import * as net from '../imports/networking.istio.io';
-import * as sec from '../imports/security.istio.io';
+import type * as net from '../imports/networking.istio.io';
+import type * as sec from '../imports/security.istio.io';
 import type { RuleModel, SourceModel } from '../model/model';
+import { enumValue } from '../pipeline/ordered-api-object';
 import { Protocol } from '../protocol';
 
 // The objects in the gateway's namespace: the Gateway, one Service and DestinationRule per
@@ -23,7 +24,7 @@ export function gateway(ctx: Context): IstioObject {
     return {
       port: { number: port, name: `${http ? 'https' : 'tls'}-${port}`, protocol: http ? 'HTTPS' : 'TLS' },
       hosts: [...hosts].sort(),
-      tls: { mode: net.GatewaySpecServersTlsMode.ISTIO_UNDERSCORE_MUTUAL },
+      tls: { mode: enumValue<net.GatewaySpecServersTlsMode>('ISTIO_MUTUAL') },
     };
   });
   return {
@@ -74,7 +75,7 @@ export function gatewayPortObjects(ctx: Context): IstioObject[] {
                 portLevelSettings: [{
                   port: { number: use.port },
                   tls: {
-                    mode: net.DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTlsMode.ISTIO_UNDERSCORE_MUTUAL,
+                    mode: enumValue<net.DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTlsMode>('ISTIO_MUTUAL'),
                     // HTTP services share a port and the server accepts any of their hosts; any other port has one service.
                     sni: gatewaySniOf(use.services[0], ctx.policy.gateway),
                   },
@@ -113,7 +114,7 @@ export function authorizationPolicies(ctx: Context): IstioObject[] {
         metadata: metadata(ctx.policy.gateway),
         spec: {
           selector,
-          action: sec.AuthorizationPolicySpecAction.ALLOW,
+          action: enumValue<sec.AuthorizationPolicySpecAction>('ALLOW'),
           // Per rule: one AuthorizationPolicy rule for its HTTP services, one for the others, same sources.
           rules: ctx.policy.rules.flatMap((rule) => toOf(ctx, rule).map((to) => ({ from: fromOf(rule.sources, istio.trustDomain), to }))),
         },
@@ -123,7 +124,7 @@ export function authorizationPolicies(ctx: Context): IstioObject[] {
       kind: 'AuthorizationPolicy' as const,
       props: {
         metadata: metadata(objectName(ctx.policy.gateway, 'deny-other-sources')),
-        spec: { selector, action: sec.AuthorizationPolicySpecAction.DENY, rules: deny },
+        spec: { selector, action: enumValue<sec.AuthorizationPolicySpecAction>('DENY'), rules: deny },
       },
     }] : []),
   ];

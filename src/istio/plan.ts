@@ -2,8 +2,9 @@ import { authorizationPolicies, gateway, gatewayPortObjects } from './gateway-ob
 import { addressesOf, exportToOf, gatewayPortHost, gatewaySniOf, istioHostsOf, labelsPart, objectName } from './names';
 import { Context, GATEWAY_PORT_SUBSET, GatewayPortUse, IstioObject } from './objects';
 import type { SidecarScope } from './sidecar-scopes';
-import * as net from '../imports/networking.istio.io';
+import type * as net from '../imports/networking.istio.io';
 import { servicesOf, type PolicyModel, type ServiceModel } from '../model/model';
+import { enumValue } from '../pipeline/ordered-api-object';
 import { Protocol } from '../protocol';
 
 export type { IstioObject } from './objects';
@@ -73,7 +74,7 @@ export function planSidecar(scope: SidecarScope): IstioObject {
       spec: {
         ...(scope.labels ? { workloadSelector: { labels: { ...scope.labels } } } : {}),
         egress: [{ hosts: scope.hosts }],
-        outboundTrafficPolicy: { mode: net.SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY },
+        outboundTrafficPolicy: { mode: enumValue<net.SidecarSpecOutboundTrafficPolicyMode>('REGISTRY_ONLY') },
       },
     },
   };
@@ -115,8 +116,8 @@ function serviceEntry(ctx: Context, host: string, of: ServiceModel[]): IstioObje
           // TLS origination: the app and the sidecars see the HTTP port; only the gateway connects to the HTTPS one.
           ...(s.httpsUpgradePort !== undefined ? { targetPort: s.httpsUpgradePort } : {}),
         })),
-        location: net.ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
-        resolution: ip ? net.ServiceEntrySpecResolution.STATIC : net.ServiceEntrySpecResolution.DNS,
+        location: enumValue<net.ServiceEntrySpecLocation>('MESH_EXTERNAL'),
+        resolution: ip ? enumValue<net.ServiceEntrySpecResolution>('STATIC') : enumValue<net.ServiceEntrySpecResolution>('DNS'),
         ...(ip ? { endpoints: of[0].hosts.map((address) => ({ address })) } : {}),
         exportTo: hostExportTo(ctx, of),
       },
@@ -190,7 +191,7 @@ function originationDestinationRules(ctx: Context): IstioObject[] {
           portLevelSettings: of.sort((a, b) => a.port - b.port).map((s) => ({
             port: { number: s.port },
             tls: {
-              mode: net.DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode.SIMPLE,
+              mode: enumValue<net.DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode>('SIMPLE'),
               sni: host,
               ...s.serverVerification!._toIstioTls(host),
             },
