@@ -1,17 +1,16 @@
 import { Construct, IConstruct } from 'constructs';
 import { PortLockState, readPortLock, writePortLock } from './allocation/port-lock-file';
 import { servicePortsOf } from './allocation/service-ports';
-import { renderAmbient } from './ambient/create';
 import type { EgressProblem } from './egress-problem';
 import type { EgressRule } from './egress-rule';
 import type { EgressSettings } from './egress-settings';
 import type { EgressTrafficPolicy } from './egress-traffic-policy';
 import type { GatewayServicePort } from './gateway-service-port';
-import { renderIstio } from './istio/create';
 import { EgressError, publicProblem } from './model/error';
 import type { EgressModel, PolicyModel } from './model/model';
 import { fieldAndMessage, Problem, problem } from './model/problem';
 import { buildModel } from './pipeline/build';
+import { ambientStage, istioStage, needsAmbientStage, needsIstioStage } from './pipeline/stages';
 
 /** The id of the registry under the App. */
 const REGISTRY_ID = 'AsmEgressRegistry';
@@ -75,6 +74,8 @@ export class EgressRegistry extends Construct {
   private memo?: { revision: number; model: EgressModel; errorsByPath: Map<string, string[]>; lock?: PortLockState };
   /** The model whose objects the outputs last created, and the warnings printed for it. */
   private rendered?: EgressModel;
+  /** Whether the Istio and ambient stages have created objects, which a later model may need to replace. */
+  private readonly staged = { istio: false, ambient: false };
   private readonly printed = new Set<string>();
 
   private constructor(scope: Construct, id: string) {
@@ -229,8 +230,10 @@ export class EgressRegistry extends Construct {
     if (this.rendered !== model) {
       this.rendered = model;
       const scopes = new Map(this.policies.map((p) => [p.gateway, p]));
-      renderIstio(model, scopes);
-      renderAmbient(model, scopes);
+      this.staged.istio ||= model.policies.some(needsIstioStage);
+      this.staged.ambient ||= model.policies.some(needsAmbientStage);
+      if (this.staged.istio) istioStage().renderIstio(model, scopes);
+      if (this.staged.ambient) ambientStage().renderAmbient(model, scopes);
     }
     return [];
   }

@@ -1,11 +1,5 @@
 import { AsmVersion } from './asm-version';
-import { CliFailure } from './cli/command';
-import { InputDocument, Inputs, readInputs } from './cli/input';
-import { loadPolicies } from './cli/load';
-import type { PolicyObject } from './cli/locate';
-import { Diagnostic, sortDiagnostics } from './cli/output';
-import type { ProblemCode } from './model/codes';
-import type { FieldPath } from './model/problem';
+import type * as ValidateManifests from './cli/validate-manifests';
 
 // A validation plugin of cdk8s-cli (`validations:` in cdk8s.yaml): after `cdk8s synth`, every
 // synthesised manifest goes through the checks of `asm-egress lint`, with the same loader, so that
@@ -191,67 +185,11 @@ export class EgressValidation {
       return;
     }
 
-    const { inputs, unreadable } = readManifests(context.manifests);
-    for (const v of unreadable) report.addViolation(v);
-    const loaded = loadPolicies(inputs, { settings: { asmVersion: this.asmVersion, strictGuardrails: this.strict } });
-    // The problems of the policies (not YAML warnings or skipped objects), in the order lint prints them.
-    const problems = sortDiagnostics(loaded.diagnostics.filter((d) => d.code !== undefined));
-    for (const d of problems) report.addViolation(violationOf(d, context.manifests[0] ?? ''));
-    const errors = problems.filter((d) => d.severity === 'error').length + unreadable.length;
-    const warnings = problems.length - (errors - unreadable.length);
-    report.submit(errors > 0 ? 'failure' : 'success', {
-      policies: String(loaded.policies.length),
-      errors: String(errors),
-      warnings: String(warnings),
-    });
+    // The command line's loader (and its YAML parser) loads when the plugin runs, not with the library.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { validateManifests }: typeof ValidateManifests = require('./cli/validate-manifests');
+    const result = validateManifests(context.manifests, { asmVersion: this.asmVersion, strictGuardrails: this.strict });
+    for (const v of result.violations) report.addViolation(v);
+    report.submit(result.status, result.metadata);
   }
-}
-
-/** Every manifest as YAML documents that remember their lines; a file that cannot be read or parsed is a violation of its own. */
-function readManifests(paths: readonly string[]): { inputs: Inputs; unreadable: EgressValidationViolation[] } {
-  const files: string[] = [];
-  const documents: InputDocument[] = [];
-  const unreadable: EgressValidationViolation[] = [];
-  const io = { stdout: () => {}, stderr: () => {}, readStdin: () => '' };
-  for (const path of paths) {
-    try {
-      // A path '-' would be standard input to the command line: './-' is the file.
-      const read = readInputs([path === '-' ? './-' : path], io, 'validation');
-      documents.push(...read.documents.map((d) => ({ ...d, file: path, fileIndex: files.length })));
-      files.push(path);
-    } catch (e) {
-      if (!(e instanceof CliFailure)) throw e;
-      unreadable.push({
-        ruleName: 'MANIFEST_UNREADABLE' satisfies ProblemCode,
-        recommendation: e.lines.join('; '),
-        fix: 'synthesise valid YAML (cdk8s writes it; an object added to the output by other means may not be)',
-        violatingResources: [{ resourceName: '', manifestPath: path, locations: ['(the file)'] }],
-      });
-    }
-  }
-  return { inputs: { files, documents, warnings: [] }, unreadable };
-}
-
-function violationOf(finding: Diagnostic, fallbackManifest: string): EgressValidationViolation {
-  const field = finding.field || '(the object)';
-  return {
-    ruleName: finding.code!,
-    recommendation: finding.severity === 'warning' ? `warning: ${finding.message}` : finding.message,
-    fix: finding.fix ?? `change ${field} as the recommendation says`,
-    violatingResources: [{
-      resourceName: finding.policy ? nameOf(finding.policy) : '',
-      manifestPath: finding.policy?.document.file ?? fallbackManifest,
-      locations: [field],
-    }],
-  };
-}
-
-/** The policy's `metadata.name`, which cdk8s-cli maps to the construct that made it. */
-function nameOf(policy: PolicyObject): string {
-  const object = valueAt(policy.document.value, policy.at) as { metadata?: { name?: unknown } } | undefined;
-  return typeof object?.metadata?.name === 'string' ? object.metadata.name : '';
-}
-
-function valueAt(value: unknown, at: FieldPath): unknown {
-  return at.reduce<unknown>((v, segment) => (v as Record<string | number, unknown> | undefined)?.[segment], value);
 }
