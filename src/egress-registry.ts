@@ -74,14 +74,24 @@ export class EgressRegistry extends Construct {
   private memo?: { revision: number; model: EgressModel; errorsByPath: Map<string, string[]>; lock?: PortLockState };
   /** The model whose objects the outputs last created, and the warnings printed for it. */
   private rendered?: EgressModel;
+  /** The model that `prepare()` last prepared, and its errors. */
+  private prepared?: { model: EgressModel; errors: string[] };
+  /** Constructs that report their errors: each gets one validation, the first time it has an error. */
+  private readonly reporting = new Set<IConstruct>();
   /** Whether the Istio and ambient stages have created objects, which a later model may need to replace. */
   private readonly staged = { istio: false, ambient: false };
   private readonly printed = new Set<string>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    // Runs before cdk8s serialises any chart, for every way of synthesising (app.synth(),
-    // synthYaml(), chart.toJson(), Testing.synth()): the App's own checks and outputs.
+    // cdk8s validates every construct of the App, the App first, before it serialises any chart,
+    // for every way of synthesising (app.synth(), synthYaml(), chart.toJson(), Testing.synth()).
+    // On the App, the App's checks and outputs run first; the constructs with errors then get a
+    // validation that reports them at their path, in time to be validated in the same pass. The
+    // others get none: cdk8s validates the whole App once per chart, which for thousands of rules
+    // in a hundred charts made their validations a cost of its own.
+    scope.node.addValidation({ validate: () => (this.prepare(), []) });
+    // The registry's own errors (the port lock's) are reported here.
     this.node.addValidation({ validate: () => this.prepare() });
   }
 
@@ -219,6 +229,12 @@ export class EgressRegistry extends Construct {
    */
   private prepare(): string[] {
     const model = this.model();
+    if (this.prepared?.model !== model) this.prepared = { model, errors: this.prepareModel(model) };
+    return this.prepared.errors;
+  }
+
+  private prepareModel(model: EgressModel): string[] {
+    this.reportErrorsAtConstructs();
     const lock = this.memo!.lock;
     if (lock?.error) return [lock.error];
     this.printWarnings();
@@ -236,6 +252,18 @@ export class EgressRegistry extends Construct {
       if (this.staged.ambient) ambientStage().renderAmbient(model, scopes);
     }
     return [];
+  }
+
+  /** Gives each policy and rule with errors a validation that reports them, as cdk8s reports errors: at the construct. */
+  private reportErrorsAtConstructs(): void {
+    const errorsByPath = this.memo!.errorsByPath;
+    if (errorsByPath.size === 0) return;
+    for (const construct of [...this.policies, ...this.rules]) {
+      const path = construct.node.path;
+      if (this.reporting.has(construct) || !errorsByPath.has(path)) continue;
+      this.reporting.add(construct);
+      construct.node.addValidation({ validate: () => this._errorsAt(path) });
+    }
   }
 
   private warningProblems(): Problem[] {

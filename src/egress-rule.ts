@@ -78,8 +78,6 @@ export class EgressRule extends Construct {
     this.gateway = gateway;
     this.registry = EgressRegistry.of(this);
     this.registry._registerRule(this);
-    const path = this.node.path;
-    this.node.addValidation({ validate: () => this.registry._errorsAt(path) });
   }
 
   /** Adds sources of traffic (request initiators). */

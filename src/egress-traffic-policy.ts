@@ -294,8 +294,6 @@ export class EgressTrafficPolicy extends Construct {
     throwIfInvalid(what, problems);
 
     this.registry._registerPolicy(this);
-    const path = this.node.path;
-    this.node.addValidation({ validate: () => this.registry._errorsAt(path) });
 
     if (includesAsm(this.output)) {
       this.apiObject = new OrderedApiObject(this, 'Resource', {
