@@ -121,12 +121,17 @@ export class EgressSource {
     return new EgressSource(() => ({ ...model, ...meshWide }));
   }
 
-  /** A source whose input is known now, checked now. */
+  /** A source whose input is known now, checked now, once: its model is the same at every synthesis. */
   private static checked(what: string, input: SourceInput): EgressSource {
     const source = new EgressSource(() => input);
-    throwIfInvalid(what, source._resolve().problems);
+    const resolved = source._resolve();
+    throwIfInvalid(what, resolved.problems);
+    source.fixed = resolved;
     return source;
   }
+
+  /** The model of a source whose input cannot change. */
+  private fixed?: ResolvedSource;
 
   private constructor(private readonly resolver: () => SourceInput) {}
 
@@ -135,6 +140,7 @@ export class EgressSource {
    * @internal
    */
   public _resolve(): ResolvedSource {
+    if (this.fixed) return this.fixed;
     const input = this.resolver();
     const problems: Problem[] = [...(input.problems ?? [])];
     // A workload without a namespace has said so already, in its own words; `*` is no namespace.

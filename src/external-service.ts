@@ -1,11 +1,14 @@
 import { serviceGuardrailProblems } from './checks/guardrails';
-import { isAddress, serviceValueProblems } from './checks/values';
+import { isAddress, serviceValueProblems, ServiceValues } from './checks/values';
 import { GuardrailOverride } from './guardrail-override';
 import { throwIfInvalid } from './model/error';
 import { serviceModel, type ServiceModel } from './model/model';
 import { problem } from './model/problem';
 import { Protocol } from './protocol';
 import { ServerVerification } from './server-verification';
+
+/** The default verification of an upgrade, shared: a ServerVerification is immutable. */
+const SYSTEM_CERTIFICATES = ServerVerification.systemCertificates();
 
 /**
  * Options common to every kind of external service.
@@ -162,74 +165,87 @@ export class ExternalService {
     // Untyped callers (JavaScript) may leave out the options: every missing field is then reported.
     const options: ExternalServiceOptions = given ?? { hosts: [] };
     const portName = options.portName ?? protocol.toLowerCase();
-    const hosts: unknown[] = Array.isArray(options.hosts) ? [...options.hosts] : [];
+    const listed = Array.isArray(options.hosts);
+    const hosts: unknown[] = listed ? [...options.hosts] : [];
     const httpsUpgradePort = upgrade ? upgrade.port ?? 443 : undefined;
-    const what = `ExternalService '${name}'`;
-    const values = { name, protocol, port, portName, gatewayPort: options.gatewayPort, ...(upgrade ? { httpsUpgradePort } : {}) };
-    const overrides = [...(options.guardrailOverrides ?? [])];
+    const overrides = options.guardrailOverrides ? [...options.guardrailOverrides] : [];
+    const values: ServiceValues = { name, protocol, port, portName, gatewayPort: options.gatewayPort, ...(upgrade ? { httpsUpgradePort } : {}) };
+    const what = () => `ExternalService '${name}'`;
     const notText = hosts.findIndex((h) => typeof h !== 'string');
     if (notText >= 0) {
       // Nothing more can be said of hosts that are not text.
-      throwIfInvalid(what, [
+      throwIfInvalid(what(), [
         ...serviceValueProblems(values).problems,
         problem('INVALID_HOST', ['hosts', notText], `must be a string, not ${typeof hosts[notText]}`),
       ]);
     }
     const texts = hosts as string[];
-    const checked = Array.isArray(options.hosts)
+    const { problems, kinds } = listed
       ? serviceValueProblems({ ...values, hosts: texts })
       : {
         problems: [...serviceValueProblems(values).problems,
           problem('REQUIRED', ['hosts'], options.hosts === undefined ? 'at least one host is required' : 'must be a list of host names')],
         kinds: [],
       };
-    const { problems, kinds } = checked;
     problems.push(...serviceGuardrailProblems(name, texts, protocol === Protocol.HTTP && !upgrade, overrides));
-    throwIfInvalid(what, problems);
+    if (problems.length > 0) throwIfInvalid(what(), problems);
     return new ExternalService(serviceModel({
       name,
       protocol,
       port: port as number,
       portName,
       hosts: texts,
-      ...(options.gatewayPort !== undefined ? { gatewayPort: options.gatewayPort } : {}),
-      ...(upgrade ? {
-        httpsUpgradePort,
-        serverVerification: upgrade.serverVerification ?? ServerVerification.systemCertificates(),
-        serverVerificationSet: upgrade.serverVerification !== undefined,
-      } : {}),
+      gatewayPort: options.gatewayPort,
+      httpsUpgradePort,
+      serverVerification: upgrade ? upgrade.serverVerification ?? SYSTEM_CERTIFICATES : undefined,
+      serverVerificationSet: upgrade ? upgrade.serverVerification !== undefined : undefined,
       overrides,
       ipAddressed: kinds.length > 0 && kinds.every(isAddress),
     }));
   }
-
-  /** Name of the service, unique within a policy. */
-  public readonly name: string;
-  /** Protocol that the application speaks. */
-  public readonly protocol: Protocol;
-  /** Port of the external service. */
-  public readonly port: number;
-  /** Name of the port. */
-  public readonly portName: string;
-  /** The gateway port set by the user, if any; see `EgressTrafficPolicy.gatewayPortOf()` for the allocated one. */
-  public readonly gatewayPort?: number;
-  /** The HTTPS port that the gateway upgrades HTTP to, if it does. */
-  public readonly httpsUpgradePort?: number;
-  /** How the gateway verifies the server when it upgrades to HTTPS (Istio output), if it does. */
-  public readonly httpsUpgradeVerification?: ServerVerification;
 
   /** The service as the model knows it: one object per service, so ports can be looked up by it. @internal */
   public readonly _model: ServiceModel;
 
   private constructor(model: ServiceModel) {
     this._model = model;
-    this.name = model.name;
-    this.protocol = model.protocol;
-    this.port = model.port;
-    this.portName = model.portName;
-    this.gatewayPort = model.gatewayPort;
-    this.httpsUpgradePort = model.httpsUpgradePort;
-    this.httpsUpgradeVerification = model.serverVerification;
+  }
+
+  // The properties read the model: an App holds thousands of services, each stored once.
+
+  /** Name of the service, unique within a policy. */
+  public get name(): string {
+    return this._model.name;
+  }
+
+  /** Protocol that the application speaks. */
+  public get protocol(): Protocol {
+    return this._model.protocol;
+  }
+
+  /** Port of the external service. */
+  public get port(): number {
+    return this._model.port;
+  }
+
+  /** Name of the port. */
+  public get portName(): string {
+    return this._model.portName;
+  }
+
+  /** The gateway port set by the user, if any; see `EgressTrafficPolicy.gatewayPortOf()` for the allocated one. */
+  public get gatewayPort(): number | undefined {
+    return this._model.gatewayPort;
+  }
+
+  /** The HTTPS port that the gateway upgrades HTTP to, if it does. */
+  public get httpsUpgradePort(): number | undefined {
+    return this._model.httpsUpgradePort;
+  }
+
+  /** How the gateway verifies the server when it upgrades to HTTPS (Istio output), if it does. */
+  public get httpsUpgradeVerification(): ServerVerification | undefined {
+    return this._model.serverVerification;
   }
 
   /** Hosts of the service (a copy). */

@@ -2,7 +2,7 @@ import { allocateGatewayPorts, PortRequest } from './port-allocator';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
 import { PolicyModel, PortAssignmentModel, ServiceModel, servicesOf } from '../model/model';
 import { isSharedProtocol } from '../model/output';
-import { FieldPath, msg, Problem, problem, ref } from '../model/problem';
+import { FieldPath, Message, msg, Problem, problem, ref } from '../model/problem';
 
 /**
  * Ports that the gateway's own Envoy and pilot-agent listen on (admin, outbound and inbound
@@ -12,6 +12,31 @@ import { FieldPath, msg, Problem, problem, ref } from '../model/problem';
 const ISTIO_PROXY_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15010, 15012, 15014, 15017, 15020, 15021, 15053, 15090];
 /** The block that holds them, never allocated: Istio may add ports there. */
 const ISTIO_PROXY_BLOCK = { min: 15000, max: 15099 };
+
+/** The field of a rule's service whose gateway port a request is. */
+function requestField(index: number): FieldPath {
+  return ['to', index, 'byEgressGateway', 'port'];
+}
+
+/** A service's request for a port: the owner's names, which only problems use, are made then. */
+class ServiceRequest implements PortRequest {
+  public readonly key: string;
+  public readonly shared: boolean;
+
+  constructor(private readonly service: ServiceModel, public readonly subject: string, public readonly index: number,
+    public readonly explicitPort: number | undefined) {
+    this.key = service.destinationKey;
+    this.shared = isSharedProtocol(service.protocol);
+  }
+
+  public get owner(): string {
+    return `${this.subject} to[${this.index}] '${this.service.name}'`;
+  }
+
+  public get label(): Message {
+    return msg`${ref(this.subject)} to[${this.index}] '${this.service.name}'`;
+  }
+}
 
 /** Gateway ports of every policy of the App: explicit ones checked, the others allocated. */
 export interface ModelPorts {
@@ -34,20 +59,15 @@ export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Re
   for (const policy of policies) {
     if (policy.portAllocation !== GatewayPortAllocation.LIBRARY) continue;
     const uses = servicesOf(policy);
-    const where = new Map<string, { subject: string; field: FieldPath }>();
-    const requests: PortRequest[] = uses.map(({ service, rule, index }) => {
-      const owner = `${rule.subject} to[${index}] '${service.name}'`;
-      const field = ['to', index, 'byEgressGateway', 'port'];
-      where.set(owner, { subject: rule.subject, field });
+    const requests = uses.map(({ service, rule, index }) => {
       let explicitPort = service.gatewayPort;
       if (explicitPort !== undefined && ISTIO_PROXY_PORTS.includes(explicitPort)) {
-        problems.push(problem('PROXY_PORT', field,
+        problems.push(problem('PROXY_PORT', requestField(index),
           `gateway port ${explicitPort} of '${service.name}' is one of the ports the gateway's Istio proxy listens on itself (${ISTIO_PROXY_PORTS.join(', ')}); choose another port`,
           { subject: rule.subject }));
         explicitPort = undefined;
       }
-      const label = msg`${ref(rule.subject)} to[${index}] '${service.name}'`;
-      return { key: service.destinationKey, shared: isSharedProtocol(service.protocol), explicitPort, owner, label };
+      return new ServiceRequest(service, rule.subject, index, explicitPort);
     });
     // The rest of the block stays usable when a user sets such a port explicitly.
     const explicit = new Set(requests.map((r) => r.explicitPort));
@@ -63,11 +83,14 @@ export function allocatePorts(policies: PolicyModel[], pinned: Record<string, Re
     for (const message of result.warnings) {
       problems.push(problem('PORT_LOCK_MOVED', ['portRange'], message, { severity: 'warning', subject: policy.subject }));
     }
+    // Where each owner's field is, for the problems.
+    const where = result.problems.length === 0 ? undefined
+      : new Map(requests.map((r) => [r.owner, { subject: r.subject, field: requestField(r.index) }]));
     for (const p of result.problems) {
       // A problem of each owner on its own (a destination left without a port) goes to every rule
       // field concerned (owners are distinct, one field each); a conflict, whose message names
       // every party, to the first.
-      const found = p.owners.map((o) => where.get(o)).filter((w): w is { subject: string; field: FieldPath } => w !== undefined);
+      const found = p.owners.map((o) => where!.get(o)).filter((w): w is { subject: string; field: FieldPath } => w !== undefined);
       const at = p.atEachOwner ? found : found.slice(0, 1);
       if (at.length === 0) at.push({ subject: policy.subject, field: ['portRange'] });
       for (const { subject, field } of at) problems.push(problem(p.code, field, p.message, { subject }));

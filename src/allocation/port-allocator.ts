@@ -47,7 +47,10 @@ export interface PortRequest {
   readonly shared: boolean;
   /** A port the user set explicitly: reserved first, never moved. May lie outside the range (e.g. 80). */
   readonly explicitPort?: number;
-  /** Identity of the owner, e.g. "App/Chart/Policy/sleep-a to[0] 'tcp-svc1'": sorts the owners in messages. */
+  /**
+   * Identity of the owner, e.g. "App/Chart/Policy/sleep-a to[0] 'tcp-svc1'": sorts the owners in
+   * messages. Read only for problems (it may be a getter that builds it then).
+   */
   readonly owner: string;
   /** The owner as messages name it (it may refer to other inputs); default: `owner`. */
   readonly label?: Message;
@@ -97,8 +100,9 @@ export function allocateGatewayPorts(space: GatewayPortSpace, requests: PortRequ
   const gateway = space.gateway;
   const problems: AllocationProblem[] = [];
   const warnings: Message[] = [];
-  const labels = new Map(requests.map((r) => [r.owner, r.label ?? [r.owner]]));
-  const owned = (owners: string[]) => formatOwners(owners, labels);
+  // Owners are named only in problems: their labels are looked up then.
+  let labels: Map<string, Message> | undefined;
+  const owned = (owners: string[]) => formatOwners(owners, labels ??= new Map(requests.map((r) => [r.owner, r.label ?? [r.owner]])));
   const ports: (number | undefined)[] = new Array<number | undefined>(requests.length).fill(undefined);
   const where = `Gateway '${gateway}'`;
 

@@ -7,8 +7,7 @@ import { includesAmbient } from '../model/output';
 import { Fix, Problem, problem } from '../model/problem';
 import { formatSelector } from '../model/selector';
 import { Protocol } from '../protocol';
-import { hostReach } from './host-reach';
-import { classifyHost } from './syntax';
+import { hostFacts } from './host-facts';
 
 // The guardrails: checks of an input on its own (a service's hosts, a source's namespaces), run
 // at construction and by the manifest reader, and checks that depend on the policy (plain HTTP,
@@ -51,7 +50,7 @@ function finding(guardrail: Guardrail, field: Array<string | number>, message: s
 
 /** What a guardrail refuses in the host at `hosts[i]`, if anything. */
 function hostFindings(host: string, i: number, subject: OverrideSubject): Problem[] {
-  const kind = classifyHost(host);
+  const { classified: kind, reach } = hostFacts(host);
   if ('error' in kind) return [];
   const findings: Problem[] = [];
   const field = ['hosts', i];
@@ -59,7 +58,6 @@ function hostFindings(host: string, i: number, subject: OverrideSubject): Proble
     findings.push(finding(Guardrail.WILDCARD_HOST, field, `'${host}' opens every subdomain of ${host.slice(2)}`,
       'list the hosts that the workloads need', subject));
   }
-  const reach = hostReach(host);
   if (reach?.scope === 'internal') {
     findings.push(finding(Guardrail.INTERNAL_ADDRESS, field, `'${host}' is ${reach.what}, which reaches inside the cluster or the cloud host`,
       'remove it', subject));
@@ -103,10 +101,13 @@ function byOverrideIndex(problems: Problem[]): Problem[] {
  * needed. Plain HTTP is judged with the policy (`policyGuardrailProblems`), where strictness is known.
  */
 export function serviceGuardrailProblems(name: string, hosts: string[], plainHttp: boolean, overrides: GuardrailOverride[]): Problem[] {
+  const findings = hosts.flatMap((host, i) => hostFindings(host, i, `service ${name}`));
+  // Without overrides, every finding stands and no override can be unused.
+  if (overrides.length === 0) return findings;
   const overrideProblems: Problem[] = [];
   const allowed = indexOverrides(overrides, false, overrideProblems);
   const needed = new Set<Guardrail>(plainHttp ? [Guardrail.PLAIN_HTTP] : []);
-  const problems = hosts.flatMap((host, i) => hostFindings(host, i, `service ${name}`)).filter((p) => {
+  const problems = findings.filter((p) => {
     const guardrail = GUARDRAILS.get(p.code)!;
     needed.add(guardrail);
     return !allowed.has(guardrail);

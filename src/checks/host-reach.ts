@@ -76,7 +76,7 @@ const NAME_SUFFIXES: Array<[string, Scope, string]> = [
  */
 export function hostReach(host: string): HostReach | undefined {
   const version = isIP(host);
-  if (version === 4) return ipv4Reach(parseIpv4(host));
+  if (version === 4) return ipv4Reach(Number(parseIpv4(host)));
   if (version === 6) return ipv6Reach(parseIpv6(host));
   const name = host.startsWith('*.') ? host.slice(2) : host;
   const found = NAME_SUFFIXES.find(([suffix]) => name === suffix || name.endsWith(`.${suffix}`));
@@ -109,27 +109,27 @@ export function canonicalHost(host: string): string {
 }
 
 // Addresses are numbers (IPv4 32 bits, IPv6 128 bits); a range of prefix p holds every address
-// whose value divided by 2^(bits - p) equals that of its base.
+// whose value divided by 2^(bits - p) equals that of its base. The bases are parsed once.
 
-function within(value: bigint, bits: number, base: bigint, prefix: number): boolean {
-  const size = 2n ** BigInt(bits - prefix);
-  return value / size === base / size;
-}
+const IPV4_BLOCKS = IPV4_RANGES.map(([base, prefix, scope, what]) => ({ size: 2 ** (32 - prefix), base: Number(parseIpv4(base)), scope, what }));
+const IPV6_BLOCKS = IPV6_RANGES.map(([base, prefix, scope, what]) => ({ size: 2n ** BigInt(128 - prefix), base: parseIpv6(base), scope, what }));
+const IPV4_IN_IPV6_BLOCKS = IPV4_IN_IPV6.map(([base, prefix, form, shift]) => ({ size: 2n ** BigInt(128 - prefix), base: parseIpv6(base), form, shift }));
 
-function ipv4Reach(value: bigint): HostReach | undefined {
-  const found = IPV4_RANGES.find(([base, prefix]) => within(value, 32, parseIpv4(base), prefix));
-  return found ? { scope: found[2], what: found[3] } : undefined;
+/** An IPv4 address as a number (32 bits fit a double exactly). */
+function ipv4Reach(value: number): HostReach | undefined {
+  const found = IPV4_BLOCKS.find((b) => Math.floor(value / b.size) === Math.floor(b.base / b.size));
+  return found ? { scope: found.scope, what: found.what } : undefined;
 }
 
 function ipv6Reach(value: bigint): HostReach | undefined {
-  const found = IPV6_RANGES.find(([base, prefix]) => within(value, 128, parseIpv6(base), prefix));
-  if (found) return { scope: found[2], what: found[3] };
-  const embedding = IPV4_IN_IPV6.find(([base, prefix]) => within(value, 128, parseIpv6(base), prefix));
+  const found = IPV6_BLOCKS.find((b) => value / b.size === b.base / b.size);
+  if (found) return { scope: found.scope, what: found.what };
+  const embedding = IPV4_IN_IPV6_BLOCKS.find((b) => value / b.size === b.base / b.size);
   if (!embedding) return undefined;
-  const ipv4 = (value / 2n ** BigInt(embedding[3])) % 2n ** 32n;
-  const reach = ipv4Reach(ipv4);
+  const ipv4 = (value / 2n ** BigInt(embedding.shift)) % 2n ** 32n;
+  const reach = ipv4Reach(Number(ipv4));
   const dotted = [24n, 16n, 8n, 0n].map((shift) => (ipv4 / 2n ** shift) % 256n).join('.');
-  return reach ? { scope: reach.scope, what: `the ${embedding[2]} form of ${dotted}, ${reach.what}` } : undefined;
+  return reach ? { scope: reach.scope, what: `the ${embedding.form} form of ${dotted}, ${reach.what}` } : undefined;
 }
 
 function parseIpv4(address: string): bigint {

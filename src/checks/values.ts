@@ -1,5 +1,5 @@
-import { canonicalHost } from './host-reach';
-import { classifyHost, dnsLabelError, dnsSubdomainError, HostKind, labelErrors, portError } from './syntax';
+import { hostFacts } from './host-facts';
+import { dnsLabelError, dnsSubdomainError, HostKind, labelErrors, portError } from './syntax';
 import type { ProblemCode } from '../model/codes';
 import { FieldPath, Problem, problem } from '../model/problem';
 import { Protocol } from '../protocol';
@@ -41,10 +41,10 @@ export function serviceValueProblems(v: ServiceValues): { problems: Problem[]; k
   const seen = new Set<string>();
   v.hosts.forEach((host, i) => {
     if (host === undefined) return;
-    const canonical = canonicalHost(host);
-    if (seen.has(canonical)) add('DUPLICATE_HOST', ['hosts', i], `'${host}' is listed twice`);
-    seen.add(canonical);
-    const result = classifyHost(host);
+    const facts = hostFacts(host);
+    if (seen.has(facts.canonical)) add('DUPLICATE_HOST', ['hosts', i], `'${host}' is listed twice`);
+    seen.add(facts.canonical);
+    const result = facts.classified;
     if ('error' in result) {
       add('INVALID_HOST', ['hosts', i], result.error);
       return;

@@ -122,7 +122,22 @@ export interface EgressModel {
 /** A service from its values, with its destination key. */
 export function serviceModel(values: Omit<ServiceModel, 'destinationKey'>): ServiceModel {
   const cls = isSharedProtocol(values.protocol) ? 'HTTP' : values.protocol === Protocol.TCP ? 'TCP' : 'TLS';
-  return { ...values, destinationKey: `${cls}|${[...values.hosts].sort().join(',')}|${values.port}` };
+  const hosts = values.hosts.length === 1 ? values.hosts[0] : [...values.hosts].sort().join(',');
+  // Every field present (undefined when absent): one object shape for every service of the App.
+  return {
+    name: values.name,
+    protocol: values.protocol,
+    port: values.port,
+    portName: values.portName,
+    hosts: values.hosts,
+    gatewayPort: values.gatewayPort,
+    httpsUpgradePort: values.httpsUpgradePort,
+    serverVerification: values.serverVerification,
+    serverVerificationSet: values.serverVerificationSet,
+    overrides: values.overrides,
+    ipAddressed: values.ipAddressed,
+    destinationKey: `${cls}|${hosts}|${values.port}`,
+  };
 }
 
 /** Every service of a policy, with the rule it appears in and its index there. */
