@@ -112,17 +112,19 @@ function hostConflicts(policies: PolicyModel[], ports: Map<string, Map<ServiceMo
  */
 function hostnameTcpPortConflicts(policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
-  const users = new Map<number, Array<{ id: string; name: string; subject: string; index: number; hostnameTcp: boolean }>>();
+  // The services of each port, once each (by gateway and name), in the order they are declared.
+  const users = new Map<number, Map<string, { name: string; subject: string; index: number; hostnameTcp: boolean }>>();
   for (const policy of policies) {
     for (const { service, rule, index } of servicesOf(policy)) {
-      const list = users.get(service.port) ?? [];
-      users.set(service.port, list);
+      let byId = users.get(service.port);
+      if (!byId) users.set(service.port, byId = new Map());
       const id = `${policy.gateway}|${service.name}`;
-      if (list.some((u) => u.id === id)) continue;
-      list.push({ id, name: service.name, subject: rule.subject, index, hostnameTcp: service.protocol === Protocol.TCP && !service.ipAddressed });
+      if (byId.has(id)) continue;
+      byId.set(id, { name: service.name, subject: rule.subject, index, hostnameTcp: service.protocol === Protocol.TCP && !service.ipAddressed });
     }
   }
-  for (const [port, list] of users) {
+  for (const [port, byId] of users) {
+    const list = [...byId.values()];
     list.forEach((user, i) => {
       const other = list.find((_, j) => j !== i);
       if (!user.hostnameTcp || other === undefined) return;

@@ -106,7 +106,8 @@ export function authorizationPolicies(ctx: Context): IstioObject[] {
     ...(istio.authorizationDryRun ? { annotations: { [DRY_RUN_ANNOTATION]: 'true' } } : {}),
   });
   const selector = { matchLabels: { ...istio.gatewayLabels } };
-  const deny = ctx.gatewayPorts.flatMap((use) => denyRuleOf(use, sourcesOfPort(ctx, use), istio.trustDomain));
+  const sourcesOfPort = portSources(ctx);
+  const deny = ctx.gatewayPorts.flatMap((use) => denyRuleOf(use, sourcesOfPort(use), istio.trustDomain));
   return [
     {
       kind: 'AuthorizationPolicy',
@@ -130,10 +131,20 @@ export function authorizationPolicies(ctx: Context): IstioObject[] {
   ];
 }
 
-/** The sources of every rule that has a service on a gateway port. */
-function sourcesOfPort(ctx: Context, use: GatewayPortUse): SourceModel[] {
-  const names = new Set(use.services.map((s) => s.name));
-  return ctx.policy.rules.filter((rule) => rule.services.some((s) => names.has(s.name))).flatMap((rule) => rule.sources);
+/** The sources of every rule (in the policy's order) that has a service on a gateway port. */
+function portSources(ctx: Context): (use: GatewayPortUse) => SourceModel[] {
+  // Which rules name each service, worked out once for every port of the policy.
+  const rulesOfService = new Map<string, number[]>();
+  ctx.policy.rules.forEach((rule, r) => {
+    for (const s of rule.services) {
+      const rules = rulesOfService.get(s.name);
+      if (rules === undefined) rulesOfService.set(s.name, [r]); else if (rules[rules.length - 1] !== r) rules.push(r);
+    }
+  });
+  return (use) => {
+    const rules = new Set(use.services.flatMap((s) => rulesOfService.get(s.name) ?? []));
+    return [...rules].sort((a, b) => a - b).flatMap((r) => ctx.policy.rules[r].sources);
+  };
 }
 
 /** DENY on a port from anyone who is none of its sources; none when a source admits every namespace. */
