@@ -113,7 +113,9 @@ export function canonicalHost(host: string): string {
 
 const IPV4_BLOCKS = IPV4_RANGES.map(([base, prefix, scope, what]) => ({ size: 2 ** (32 - prefix), base: Number(parseIpv4(base)), scope, what }));
 const IPV6_BLOCKS = IPV6_RANGES.map(([base, prefix, scope, what]) => ({ size: 2n ** BigInt(128 - prefix), base: parseIpv6(base), scope, what }));
-const IPV4_IN_IPV6_BLOCKS = IPV4_IN_IPV6.map(([base, prefix, form, shift]) => ({ size: 2n ** BigInt(128 - prefix), base: parseIpv6(base), form, shift }));
+const IPV4_IN_IPV6_BLOCKS = IPV4_IN_IPV6.map(([base, prefix, form, shift]) => ({
+  size: 2n ** BigInt(128 - prefix), base: parseIpv6(base), form, shift,
+}));
 
 /** An IPv4 address as a number (32 bits fit a double exactly). */
 function ipv4Reach(value: number): HostReach | undefined {

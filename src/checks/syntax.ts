@@ -66,14 +66,22 @@ export function labelErrors(labels: Record<string, unknown>): Array<{ key: strin
 /** What a host of an external service is. */
 export type HostKind = 'dns' | 'wildcard' | 'ipv4' | 'ipv6';
 
+/** The result of classifying a valid host: one shared object per kind. */
+const KINDS: Readonly<Record<HostKind, { readonly kind: HostKind }>> = {
+  dns: { kind: 'dns' },
+  wildcard: { kind: 'wildcard' },
+  ipv4: { kind: 'ipv4' },
+  ipv6: { kind: 'ipv6' },
+};
+
 /** Classifies a host, or returns a message saying why it is not one. */
-export function classifyHost(host: string): { kind: HostKind } | { error: string } {
+export function classifyHost(host: string): { readonly kind: HostKind } | { readonly error: string } {
   if (host.length === 0) return { error: 'a host must not be empty' };
   if (host === '*') return { error: "a bare '*' matches every host and is not allowed" };
   if (host.includes('%')) return { error: `'${host}' has a zone index ('%'), which only has a meaning on one machine` };
   const ip = isIP(host);
-  if (ip === 4) return { kind: 'ipv4' };
-  if (ip === 6) return { kind: 'ipv6' };
+  if (ip === 4) return KINDS.ipv4;
+  if (ip === 6) return KINDS.ipv6;
   if (host.includes('/')) return { error: `'${host}' is an address range; a host must be one name or one IP address` };
   const wildcard = host.startsWith('*.');
   const name = wildcard ? host.slice(2) : host;
@@ -89,7 +97,7 @@ export function classifyHost(host: string): { kind: HostKind } | { error: string
   // A name that ends in a number (the WHATWG URL rule: a last label of decimal digits, or of `0x`
   // and hex digits) is an IPv4 address in another spelling, which resolvers such as glibc's accept.
   if (ENDS_IN_A_NUMBER.test(labels[labels.length - 1])) return { error: `'${host}' is neither a domain name nor a valid IP address` };
-  return { kind: wildcard ? 'wildcard' : 'dns' };
+  return wildcard ? KINDS.wildcard : KINDS.dns;
 }
 
 /** A TCP/UDP port number. */
