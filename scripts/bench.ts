@@ -156,8 +156,11 @@ function runCase(args: string[]): unknown {
 
 /** Runs one case in a fresh process. */
 function spawnCase(...args: Array<string | number>): any {
-  // Enough heap for 100,000 services with Istio output (hundreds of MB of YAML in one string).
-  const child = spawnSync(process.execPath, ['--max-old-space-size=12000', ...process.execArgv, __filename, '--case', ...args.map(String)], {
+  // Enough heap for 100,000 services with Istio output (hundreds of MB of YAML in one string), and
+  // enough stack: cdk8s passes a chart's objects to a function as arguments (`push(...objects)`),
+  // which overflows Node's default stack beyond about 120,000 objects in one chart.
+  const node = ['--max-old-space-size=12000', '--stack-size=7000'];
+  const child = spawnSync(process.execPath, [...node, ...process.execArgv, __filename, '--case', ...args.map(String)], {
     encoding: 'utf8',
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     maxBuffer: 64 * 1024 * 1024,

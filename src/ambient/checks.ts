@@ -1,5 +1,5 @@
 import { destinationKeysOf } from './names';
-import { hostFacts } from '../checks/host-facts';
+import { isWildcardHost } from '../checks/syntax';
 import { rendersIstio } from '../istio/sidecar-scopes';
 import type { AmbientCode } from '../model/codes';
 import { servicesOf, type PolicyModel } from '../model/model';
@@ -84,8 +84,7 @@ function hostProblems(policies: PolicyModel[]): Problem[] {
       destinationKeysOf(service).forEach(({ key }, h) => {
         const host = service.hosts[h];
         const at = (code: AmbientCode, message: Message) => problems.push(ambientProblem(code, rule.subject, ['to', index, 'hosts', h], message));
-        const kind = hostFacts(host).classified;
-        if (isAmbient && 'kind' in kind && kind.kind === 'wildcard') {
+        if (isAmbient && isWildcardHost(host)) {
           at('AMBIENT_WILDCARD_HOST', [`'${host}' is a wildcard host, which ambient mode cannot send through a waypoint: ztunnel captures traffic to a ServiceEntry's address, `
             + 'and a wildcard has none (only resolution DYNAMIC_DNS, Istio 1.28+, takes one, which this output does not emit): list the host names']);
           return;

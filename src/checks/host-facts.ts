@@ -1,8 +1,8 @@
 import { canonicalHost, HostReach, hostReach } from './host-reach';
 import { classifyHost, HostKind } from './syntax';
 
-// What the checks need to know of a host, worked out once per distinct host: a service's values,
-// its guardrails and the outputs' checks each ask, and an App names the same host in many services.
+// What the checks need to know of a host, worked out once: a service's value checks and its
+// guardrails both ask, one after the other, and services declared together often share hosts.
 
 /** A host's kind (or why it is not a host), where it leads, and its canonical spelling. */
 export interface HostFacts {
@@ -12,18 +12,21 @@ export interface HostFacts {
   readonly canonical: string;
 }
 
-/** Enough for the hosts of any App; past it, the table starts again rather than grow without end. */
-const MAX_HOSTS = 200_000;
-const known = new Map<string, HostFacts>();
+/**
+ * The hosts analysed last, most recent last. Small on purpose: what repeats is close together, and
+ * a table of every host of an App of 100,000 distinct hosts cost more to fill than it saved.
+ */
+const RECENT = 64;
+const recent = new Map<string, HostFacts>();
 
 export function hostFacts(host: string): HostFacts {
-  let facts = known.get(host);
+  let facts = recent.get(host);
   if (facts === undefined) {
     const classified = classifyHost(host);
     const reach = 'error' in classified ? undefined : hostReach(host);
     facts = { classified, ...(reach ? { reach } : {}), canonical: canonicalHost(host) };
-    if (known.size >= MAX_HOSTS) known.clear();
-    known.set(host, facts);
+    if (recent.size >= RECENT) recent.delete(recent.keys().next().value!);
+    recent.set(host, facts);
   }
   return facts;
 }

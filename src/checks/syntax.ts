@@ -83,7 +83,7 @@ export function classifyHost(host: string): { readonly kind: HostKind } | { read
   if (ip === 4) return KINDS.ipv4;
   if (ip === 6) return KINDS.ipv6;
   if (host.includes('/')) return { error: `'${host}' is an address range; a host must be one name or one IP address` };
-  const wildcard = host.startsWith('*.');
+  const wildcard = isWildcardHost(host);
   const name = wildcard ? host.slice(2) : host;
   if (name.includes('*')) return { error: `'${host}' has a '*' that is not a leading '*.' label` };
   if (name !== name.toLowerCase()) return { error: `'${host}' must be lower case` };
@@ -98,6 +98,11 @@ export function classifyHost(host: string): { readonly kind: HostKind } | { read
   // and hex digits) is an IPv4 address in another spelling, which resolvers such as glibc's accept.
   if (ENDS_IN_A_NUMBER.test(labels[labels.length - 1])) return { error: `'${host}' is neither a domain name nor a valid IP address` };
   return wildcard ? KINDS.wildcard : KINDS.dns;
+}
+
+/** Whether a host that `classifyHost` accepts is a wildcard (`*.example.com`). */
+export function isWildcardHost(validHost: string): boolean {
+  return validHost.startsWith('*.');
 }
 
 /** A TCP/UDP port number. */

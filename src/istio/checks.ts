@@ -1,7 +1,7 @@
 import { gatewayPortServiceName } from './names';
 import { hasNetworkPolicy, protectedPodsOf } from './network-policy';
 import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';
-import { hostFacts } from '../checks/host-facts';
+import { isWildcardHost } from '../checks/syntax';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
 import type { IstioCode } from '../model/codes';
 import { servicesOf, type PolicyModel, type ServiceModel } from '../model/model';
@@ -66,8 +66,7 @@ function hostConflicts(policies: PolicyModel[], ports: Map<string, Map<ServiceMo
       service.hosts.forEach((host, h) => {
         const at = (message: Message, code: IstioCode = 'ISTIO_HOST_CONFLICT') =>
           problems.push(istioError(code, rule.subject, ['to', index, 'hosts', h], message));
-        const kind = hostFacts(host).classified;
-        if ('kind' in kind && kind.kind === 'wildcard') {
+        if (isWildcardHost(host)) {
           at([`'${host}' is a wildcard host: the Istio output routes every host through the egress gateway by its name, which a wildcard cannot give; list the host names`],
             'ISTIO_WILDCARD_HOST');
           return;
