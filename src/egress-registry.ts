@@ -71,7 +71,14 @@ export class EgressRegistry extends Construct {
   private readonly reported: Problem[] = [];
   private _settings: EgressSettings = {};
   private revision = 0;
-  private memo?: { revision: number; model: EgressModel; errorsByPath: Map<string, string[]>; lock?: PortLockState };
+  private memo?: {
+    revision: number;
+    model: EgressModel;
+    errorsByPath: Map<string, string[]>;
+    lock?: PortLockState;
+    /** Whether the model read workloads that may have changed since (it was built outside this synthesis). */
+    staleWorkloads: boolean;
+  };
   /** The model whose objects the outputs last created, and the warnings printed for it. */
   private rendered?: EgressModel;
   /** The model that `prepare()` last prepared, and its errors. */
@@ -228,7 +235,7 @@ export class EgressRegistry extends Construct {
    * need no hook: each policy renders its own, lazily.
    */
   private prepare(): string[] {
-    const model = this.model();
+    const model = this.model(true);
     if (this.prepared?.model !== model) this.prepared = { model, errors: this.prepareModel(model) };
     return this.prepared.errors;
   }
@@ -281,7 +288,12 @@ export class EgressRegistry extends Construct {
     }
   }
 
-  private model(): EgressModel {
+  /**
+   * @param atSynthesis whether synthesis asks: workloads read before it (an early `gatewayPortOf()`)
+   * are read again, once, as labels set since then count; the model it builds serves every chart.
+   */
+  private model(atSynthesis = false): EgressModel {
+    if (atSynthesis && this.memo?.staleWorkloads) this._changed();
     if (this.memo?.revision !== this.revision) {
       const lock = readPortLock(this._settings.portLockFile);
       const policies = new Set<IConstruct>(this.policies);
@@ -295,7 +307,14 @@ export class EgressRegistry extends Construct {
         if (p.severity !== 'error' || p.subject === undefined) continue;
         errorsByPath.set(p.subject, [...(errorsByPath.get(p.subject) ?? []), fieldAndMessage(p, 'constructs')]);
       }
-      this.memo = { revision: this.revision, model, errorsByPath, lock };
+      const memo = { revision: this.revision, model, errorsByPath, lock, staleWorkloads: false };
+      if (this.rules.some((r) => r._readsWorkloads)) {
+        // cdk8s validates once per chart, all in one synchronous synthesis: a model built for it
+        // serves it whole, and the next synthesis, or a read outside one, may see other labels.
+        if (atSynthesis) queueMicrotask(() => (memo.staleWorkloads = true));
+        else memo.staleWorkloads = true;
+      }
+      this.memo = memo;
     }
     return this.memo.model;
   }

@@ -164,3 +164,42 @@ describe('sources that cannot be one namespace are errors naming the workload', 
     expect(refused(make)).toContain('MESH_WIDE_SOURCE');
   });
 });
+
+describe('labels set on a workload after a read of the model reach the YAML', () => {
+  /** A policy whose source is a Deployment, with the Istio objects that name its labels too. */
+  function deploymentApp() {
+    const app = testApp();
+    const chart = new Chart(app, 'payments', { namespace: 'payments' });
+    const api = new plus33.Deployment(chart, 'Api', { containers: [{ image: 'payments:1', portNumber: 8080 }] });
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: GATEWAY, output: EgressOutput.ASM_AND_ISTIO });
+    policy.addRule('r').allowFrom(EgressSource.fromWorkload(api)).allowTo(stripe);
+    return { app, api, policy };
+  }
+  /** The selector of the policy's source, and of the Sidecar that enforces it, as synthesised. */
+  function selectors(app: App): Array<Record<string, string>> {
+    const objects = synthObjects(app);
+    const source = byKind(objects, 'ASMEgressTrafficPolicy')[0].spec.egressRules[0].from[0].workloadSelector;
+    const sidecars = byKind(objects, 'Sidecar').filter((s) => s.spec.workloadSelector).map((s) => s.spec.workloadSelector.labels);
+    expect(sidecars).toHaveLength(1);
+    return [source, ...sidecars];
+  }
+  const selects = (api: plus33.Deployment) => ({ ...api.matchLabels });
+
+  test('after gatewayPortOf(), before synthesis', () => {
+    const { app, api, policy } = deploymentApp();
+    expect(policy.gatewayPortOf(stripe)).toBeGreaterThan(0);
+    api.select(plus33.LabelSelector.of({ labels: { app: 'payments-api' } }));
+    expect(selects(api)).toHaveProperty('app', 'payments-api');
+    expect(selectors(app)).toEqual([selects(api), selects(api)]);
+  });
+
+  test('between two syntheses of the same App', async () => {
+    const { app, api } = deploymentApp();
+    const before = selectors(app);
+    api.select(plus33.LabelSelector.of({ labels: { app: 'payments-api' } }));
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = selectors(app);
+    expect(before[0]).not.toHaveProperty('app');
+    expect(after).toEqual([selects(api), selects(api)]);
+  });
+});
