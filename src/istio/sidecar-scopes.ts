@@ -1,7 +1,7 @@
 import { gatewayPortHost, istioHostsOf } from './names';
 import type { PolicyModel, ServiceModel, SourceModel } from '../model/model';
 import { includesIstio } from '../model/output';
-import { FieldPath, Message, msg, Problem, problem, ref } from '../model/problem';
+import { FieldPath, Fix, Message, msg, Problem, problem, ref } from '../model/problem';
 
 // Workload-label sources, enforced with Sidecar resources. The gateway's AuthorizationPolicy can
 // only tell namespaces (and service accounts) apart, so in a namespace where some sources are
@@ -73,7 +73,7 @@ export function sidecarScopes(
       rule.sources.forEach((source, i) => {
         if (source.labels !== undefined && source.namespace === '*' && policy.istio.enforceWorkloadSelectors) {
           problems.push(error(rule.subject, ['from', i, 'workloadSelector'],
-            'a source of every namespace cannot have its workloadSelector enforced: Sidecars are per namespace. Name its namespaces, or set istio.enforceWorkloadSelectors to false'));
+            'a source of every namespace cannot have its workloadSelector enforced: Sidecars are per namespace', 'name its namespaces'));
           return;
         }
         if (!enforcedSelector(policy, source)) return;
@@ -83,8 +83,11 @@ export function sidecarScopes(
           problems.push(error(rule.subject, ['from', i, 'workloadSelector'],
             `namespace '${source.namespace}' is the mesh's root namespace (istio.meshRootNamespace), where the Sidecar without selector `
             + 'that keeps this selector\'s hosts from the rest of the namespace would become the default Sidecar of every namespace without one of its own, '
-            + 'cutting the whole mesh off from everything it does not list: run the workloads in another namespace, identify them by serviceAccountName instead of a workloadSelector, '
-            + 'or set istio.enforceWorkloadSelectors to false'));
+            + 'cutting the whole mesh off from everything it does not list',
+            {
+              constructs: 'run the workloads in another namespace, identify them by serviceAccountName instead of a workloadSelector, or set istio.enforceWorkloadSelectors to false',
+              manifest: 'run the workloads in another namespace',
+            }));
           return;
         }
         const inNs = selectors.get(source.namespace) ?? new Map();
@@ -95,8 +98,7 @@ export function sidecarScopes(
           if (selectorsOverlap(other.labels, source.labels!)) {
             problems.push(error(rule.subject, ['from', i, 'workloadSelector'],
               [...msg`${describe(source.labels!)} and ${describe(other.labels)} (at ${ref(other.subject)}) can select the same pod of namespace '${source.namespace}'; `,
-                'Istio applies one Sidecar per pod, so their egress hosts cannot be enforced separately: use selectors that differ in a label both set, '
-                + 'or set istio.enforceWorkloadSelectors to false']));
+                'Istio applies one Sidecar per pod, so their egress hosts cannot be enforced separately'], 'use selectors that differ in a label both set'));
           }
         }
         inNs.set(key, { labels: source.labels!, subject: rule.subject });
@@ -145,8 +147,8 @@ export function sidecarScopes(
         if (policyNamespaces.length > 0 && !reported.has(id)) {
           reported.add(id);
           problems.push(error(policy.subject, ['istio', 'sidecarEgressHosts', i],
-            `'${entry}' would let every workload of namespace '${ns}' see the egress hosts in namespace '${policyNamespaces[0]}', so its workloadSelector sources could not be enforced: `
-            + 'name the namespaces that its workloads need instead, or set istio.enforceWorkloadSelectors to false'));
+            `'${entry}' would let every workload of namespace '${ns}' see the egress hosts in namespace '${policyNamespaces[0]}', so its workloadSelector sources could not be enforced`,
+            'name the namespaces that its workloads need instead'));
         }
       });
     }
@@ -208,7 +210,11 @@ function namespaceGrantLeaks(
           const identity = source.serviceAccount === undefined ? `its namespace '${ns}'` : `its service account '${source.serviceAccount}'`;
           const which = source.serviceAccount === undefined ? '' : ` that run as '${source.serviceAccount}'`;
           problems.push(error(rule.subject, ['from', i, 'workloadSelector'],
-            msg`the gateway admits this source to '${service.name}' by ${identity} alone, but host ${leak.host.split('/')[1]} is also visible to ${who} (through the source at ${leak.at}), so those${which} would pass the gateway too: give this source a service account of its own, or allow the service to those pods as well, or keep the host out of their rules`));
+            msg`the gateway admits this source to '${service.name}' by ${identity} alone, but host ${leak.host.split('/')[1]} is also visible to ${who} (through the source at ${leak.at}), so those${which} would pass the gateway too`,
+            {
+              constructs: 'give this source a service account of its own, or allow the service to those pods as well, or keep the host out of their rules',
+              manifest: 'allow the service to those pods as well, or keep the host out of their rules',
+            }));
           break;
         }
       });
@@ -221,6 +227,12 @@ function describe(labels: Record<string, string>): string {
   return `workloadSelector {${Object.keys(labels).sort().map((k) => `${k}: ${labels[k]}`).join(', ')}}`;
 }
 
-function error(subject: string, field: FieldPath, message: string | Message): Problem {
-  return problem('ISTIO_SELECTOR_CONFLICT', field, message, { subject });
+/**
+ * A selector that Sidecars cannot enforce. The fix is said to both audiences: only constructs can
+ * turn enforcement off or name a service account; a manifest has neither.
+ * @param fix the fix, or what both audiences can do (the constructs' fix then adds turning enforcement off)
+ */
+function error(subject: string, field: FieldPath, message: string | Message, fix?: string | Fix): Problem {
+  const both = typeof fix === 'string' ? { constructs: `${fix}, or set istio.enforceWorkloadSelectors to false`, manifest: fix } : fix;
+  return problem('ISTIO_SELECTOR_CONFLICT', field, message, { subject, ...(both ? { fix: both } : {}) });
 }

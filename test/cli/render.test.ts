@@ -73,6 +73,24 @@ describe('asm-egress render', () => {
     ]);
   });
 
+  test('with --istio, selectors that Sidecars cannot enforce are refused with a fix that YAML can apply', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-render-'));
+    const file = join(tmp, 'overlap.yaml');
+    const [manifest] = policiesOf(readFileSync(join(REPO, documentedExample(1)), 'utf8'));
+    manifest.spec.egressRules[0].from.push({ namespace: 'mytest', workloadSelector: { tier: 'web' } });
+    writeFileSync(file, stringify(manifest));
+    const run = runCli(['render', '--istio', '--quiet', file]);
+    rmSync(tmp, { recursive: true, force: true });
+    expect(run.status).toBe(1);
+    expect(lines(run.stderr)).toEqual([
+      expect.stringMatching(/:\d+:\d+: spec\.egressRules\[0\]\.from\[1\]\.workloadSelector: workloadSelector \{tier: web\} and workloadSelector \{app: sleep-a\} /),
+      expect.stringMatching(/^asm-egress render: 1 error/),
+    ]);
+    // The constructs' option to stop enforcing selectors has no YAML form: not offered here.
+    expect(run.stderr).toContain('cannot be enforced separately: use selectors that differ in a label both set\n');
+    expect(run.stderr).not.toContain('enforceWorkloadSelectors');
+  });
+
   test('--istio-api without --istio, or with another value, is a usage error', () => {
     expect(runCli(['render', '--istio-api', 'v1', documentedExample(1)])).toEqual({
       status: 2,
