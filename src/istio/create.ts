@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { planGatewayService, planNetworkPolicies } from './kubernetes';
 import { IstioObject, planPolicy, planSidecar } from './plan';
@@ -56,11 +56,11 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
     const servicePorts = servicePortsOf(model.assignments.filter((a) => a.gateway === policy.gateway));
     if (istio.gatewayService && includesIstio(policy.output)) {
       const service = planGatewayService(istio, servicePorts);
-      new ApiObject(container(policy.gateway), service.id, service.manifest);
+      new OrderedApiObject(container(policy.gateway), service.id, service.manifest);
     }
     if (istio.istioGateway && includesAsm(policy.output)) {
-      // ASM's gateway resource; no CRD is published, hence a plain ApiObject with only what this App decides.
-      new ApiObject(container(policy.gateway), 'IstioGateway', {
+      // ASM's gateway resource; no CRD is published, hence plain data with only what this App decides.
+      new OrderedApiObject(container(policy.gateway), 'IstioGateway', {
         apiVersion: 'istio.alibabacloud.com/v1beta1',
         kind: 'IstioGateway',
         metadata: { name: policy.gateway, namespace: istio.gatewayNamespace },
@@ -68,7 +68,7 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
       });
     }
     if (istio.networkPolicy) {
-      for (const object of planNetworkPolicies(policy)) new ApiObject(container(policy.gateway), object.id, object.manifest);
+      for (const object of planNetworkPolicies(policy)) new OrderedApiObject(container(policy.gateway), object.id, object.manifest);
     }
   }
 
@@ -80,7 +80,7 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
 function create(scope: Construct, object: IstioObject, apiVersion: IstioApiVersion): ApiObject {
   const { name, namespace } = object.props.metadata!;
   const id = `${object.kind}.${namespace}.${name}`;
-  // A gateway port's Service: plain data, as planned.
-  if (object.kind === 'Service') return new ApiObject(scope, id, { apiVersion: 'v1', kind: 'Service', ...object.props });
-  return new OrderedApiObject(scope, id, { apiVersion: `${GROUP[object.kind]}/${apiVersion}`, kind: object.kind, ...object.props });
+  // Every object keeps the key order it was planned in, as the ASM and ambient objects do.
+  const type = object.kind === 'Service' ? 'v1' : `${GROUP[object.kind]}/${apiVersion}`;
+  return new OrderedApiObject(scope, id, { apiVersion: type, kind: object.kind, ...object.props });
 }

@@ -393,6 +393,16 @@ describe('the gateway\'s ports', () => {
       spec: { gatewayType: 'egress', serviceType: 'ClusterIP', ports: EgressRegistry.of(app).gatewayServicePorts('gw-a') },
     });
   });
+  test('the Kubernetes objects keep the key order they are planned in, like the Istio objects', () => {
+    const { app } = twoPorts({ gatewayService: true, istioGateway: true, networkPolicy: true }, EgressOutput.ASM_AND_ISTIO);
+    const keysOf = (kind: string) => synthObjects(app).filter((o) => o.kind === kind)
+      .map((o) => [Object.keys(o).slice(0, 3), Object.keys(o.metadata), Object.keys(o.spec)]);
+    const head = ['apiVersion', 'kind', 'metadata'];
+    // cdk8s's ApiObject would sort them (ports, selector, type); a reader expects the documented order.
+    expect(new Set(keysOf('Service').map((k) => JSON.stringify([k[0], k[2]])))).toEqual(new Set([JSON.stringify([head, ['type', 'selector', 'ports']])]));
+    expect(keysOf('IstioGateway')).toEqual([[head, ['name', 'namespace'], ['gatewayType', 'serviceType', 'ports']]]);
+    expect(keysOf('NetworkPolicy')).toEqual([[head, ['name', 'namespace'], ['podSelector', 'policyTypes', 'egress']]]);
+  });
 });
 
 describe('NetworkPolicy', () => {
