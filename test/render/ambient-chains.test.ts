@@ -250,7 +250,11 @@ describe('the checker itself', () => {
     const objs = objects();
     find(objs, 'AuthorizationPolicy', 'egressgateway-a.aliyun.com').spec.rules[0].to[0].operation.hosts = ['aliyun.com'];
     expect(traceAmbient(objs, wp, client, { protocol: 'HTTPS', host: 'aliyun.com', port: 443 }))
-      .toEqual({ ok: false, stage: 'authorization', reason: 'no ALLOW rule admits cluster.local/ns/default/sa/sleep to port 443' });
+      .toEqual({
+        ok: false,
+        stage: 'authorization',
+        reason: 'no ALLOW rule admits cluster.local/ns/default/sa/sleep to port 443 (1 rule(s) that would admit it are ignored on this TLS/TCP connection: they name HTTP-only fields)',
+      });
     expect(traceAmbient(objs, wp, client, { protocol: 'HTTP', host: 'aliyun.com', port: 80 })).toMatchObject({ ok: true, http: true });
   });
 

@@ -7,7 +7,7 @@
 // istio#55163 exportTo ignored, istio#58860 one ServiceEntry per host name) and on purpose WITHOUT
 // any code of the renderer (src/ambient), so that a renderer bug cannot hide itself here.
 
-import { authorizationOf, WaypointConnection } from './ambient-authorization';
+import { AuthorizationConnection, authorizationOf } from './authorization-model';
 
 type Obj = any;
 
@@ -154,7 +154,7 @@ export function traceAmbient(objects: Obj[], wp: WaypointUnderTest, client: Ambi
     if (other) return fail('authorization', `AuthorizationPolicy ${nsOf(p)}/${p.metadata.name} targets an object of namespace ${other.namespace}, which Istio refuses`);
   }
   const dryRunOf = (p: Obj) => p.metadata?.annotations?.['istio.io/dry-run'] === 'true';
-  const connection: WaypointConnection = {
+  const connection: AuthorizationConnection = {
     http,
     namespace: client.namespace,
     principal: `${wp.trustDomain ?? 'cluster.local'}/ns/${client.namespace}/sa/${client.serviceAccount ?? 'default'}`,

@@ -5,6 +5,7 @@
 // (visibility and DestinationRule lookup: ./istiod-model.ts) and on purpose WITHOUT any code of
 // the renderer (src/), so that a renderer bug cannot hide itself here.
 
+import { AuthorizationConnection, authorizationOf } from './authorization-model';
 import { destinationRulesFor as istiodDestinationRules, exportedTo, kubernetesServiceOf, selects } from './istiod-model';
 
 /** The egress gateway, as deployed. */
@@ -255,24 +256,11 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
   const enforced = policies.filter((p) => p.metadata.annotations?.['istio.io/dry-run'] !== 'true');
   const principal = `${gw.trustDomain ?? 'cluster.local'}/ns/${client.namespace}/sa/${client.serviceAccount ?? 'default'}`;
   const http = httpFilterChain(server);
-  const connection: Connection = { http, namespace: client.namespace, principal, port: containerPort, host: request.host, sni };
+  const connection: AuthorizationConnection = { http, namespace: client.namespace, principal, port: containerPort, host: request.host, sni };
   const denied = authorizationOf(enforced, connection);
   if (denied) return fail('authorization', denied);
   const dryRun = policies.some((p) => p.metadata.annotations?.['istio.io/dry-run'] === 'true');
   return { ok: true, gatewayPort, sni, upstream: `${upstream.host}:${wirePort}`, dryRun };
-}
-
-/** What an AuthorizationPolicy of the gateway sees of a request. */
-interface Connection {
-  /** Whether the gateway's HTTP filters handle it (else its TCP filters: only the connection is known). */
-  readonly http: boolean;
-  readonly namespace: string;
-  readonly principal: string;
-  /** The port the gateway's pod receives the connection on. */
-  readonly port: number;
-  /** The Host header (HTTP only). */
-  readonly host: string;
-  readonly sni: string;
 }
 
 /**
@@ -284,103 +272,6 @@ function httpFilterChain(server: Obj): boolean {
   const protocol = String(server.port.protocol).toUpperCase();
   if (['HTTP', 'HTTP2', 'GRPC'].includes(protocol)) return true;
   return protocol === 'HTTPS' && !['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(server.tls?.mode);
-}
-
-// Fields that only HTTP has. Istio's RBAC generator (pilot/pkg/security/authz/model) fails on them
-// for a TCP filter chain: in an ALLOW policy the failure drops the WHOLE rule, whichever of its
-// `to`, `from` or `when` entries names the field ("This will make all rules in the current
-// permission ignored"); in a DENY policy only the field is dropped, which widens the rule.
-const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
-const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'];
-/** request.headers[...], request.experimental.inline.headers[...], request.auth.* */
-const httpOnlyKey = (key: string) => key.startsWith('request.');
-
-const nonEmpty = (list: Obj[] | undefined): Obj[] => (list !== undefined && list.length > 0 ? list : [{}]);
-const without = (o: Obj, fields: string[]): Obj => Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => !fields.includes(k)));
-
-/** Whether any entry of a rule names an HTTP-only field. */
-function namesHttpOnlyField(rule: Obj): boolean {
-  return (rule.to ?? []).some((t: Obj) => HTTP_ONLY_OPERATION.some((f) => t.operation?.[f] !== undefined))
-    || (rule.from ?? []).some((f: Obj) => HTTP_ONLY_SOURCE.some((x) => f.source?.[x] !== undefined))
-    || (rule.when ?? []).some((w: Obj) => httpOnlyKey(w.key));
-}
-
-/** A rule without its HTTP-only fields. */
-function withoutHttpOnlyFields(rule: Obj): Obj {
-  return {
-    to: rule.to?.map((t: Obj) => ({ ...t, operation: without(t.operation, HTTP_ONLY_OPERATION) })),
-    from: rule.from?.map((f: Obj) => ({ ...f, source: without(f.source, HTTP_ONLY_SOURCE) })),
-    when: rule.when?.filter((w: Obj) => !httpOnlyKey(w.key)),
-  };
-}
-
-/** A rule as Istio applies it to a connection, or undefined when Istio ignores the rule there. */
-function effectiveRule(rule: Obj, action: string, c: Connection): Obj | undefined {
-  if (c.http || !namesHttpOnlyField(rule)) return rule;
-  return action === 'ALLOW' ? undefined : withoutHttpOnlyFields(rule);
-}
-
-/** A rule matches when one `from`, one `to` and every `when` do (a missing or empty list matches all). */
-function ruleMatches(rule: Obj, c: Connection): boolean {
-  return nonEmpty(rule.from).some((f: Obj) => sourceMatches(f.source ?? {}, c))
-    && nonEmpty(rule.to).some((t: Obj) => operationMatches(t.operation ?? {}, c))
-    && (rule.when ?? []).every((w: Obj) => conditionMatches(w, c));
-}
-
-/** Why the policies stop a connection, or undefined when they let it through. */
-function authorizationOf(enforced: Obj[], c: Connection): string | undefined {
-  const matchingRule = (p: Obj) => (p.spec.rules ?? []).some((rule: Obj) => {
-    const effective = effectiveRule(rule, p.spec.action ?? 'ALLOW', c);
-    return effective !== undefined && ruleMatches(effective, c);
-  });
-  if (enforced.some((p) => p.spec.action === 'DENY' && matchingRule(p))) return 'denied by a DENY policy';
-  const allows = enforced.filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW');
-  if (allows.length === 0 || allows.some(matchingRule)) return undefined;
-  // Diagnosis: ALLOW rules that would admit the connection but for an HTTP-only field that makes Istio ignore them.
-  const ignored = c.http ? [] : allows.flatMap((p) => p.spec.rules ?? [])
-    .filter((r: Obj) => namesHttpOnlyField(r) && ruleMatches(withoutHttpOnlyFields(r), c));
-  return `no ALLOW rule admits ${c.principal} to port ${c.port}${c.http ? ` host ${c.host}` : ''}`
-    + (ignored.length > 0 ? ` (${ignored.length} rule(s) that would admit it are ignored on this TLS/TCP connection: they name HTTP-only fields)` : '');
-}
-
-function stringMatches(pattern: string, value: string): boolean {
-  if (pattern === '*') return true;
-  if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
-  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
-  return pattern === value;
-}
-
-/** `values` (any matches) and `notValues` (none matches) of one attribute; an absent list is no condition. */
-function valuesMatch(values: string[] | undefined, notValues: string[] | undefined, value: string, match = stringMatches): boolean {
-  return (values === undefined || values.some((v) => match(v, value))) && !(notValues ?? []).some((v) => match(v, value));
-}
-
-function unmodelled(what: string, o: Obj, modelled: string[]): void {
-  const extra = Object.keys(o).filter((k) => !modelled.includes(k));
-  if (extra.length > 0) throw new Error(`route checker: ${what} field(s) ${extra.join(', ')} are not modelled`);
-}
-
-function sourceMatches(source: Obj, c: Connection): boolean {
-  unmodelled('source', source, ['namespaces', 'notNamespaces', 'principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals']);
-  // The requests traced carry no request credential (JWT).
-  if (source.requestPrincipals !== undefined) return false;
-  return valuesMatch(source.namespaces, source.notNamespaces, c.namespace) && valuesMatch(source.principals, source.notPrincipals, c.principal);
-}
-
-function operationMatches(operation: Obj, c: Connection): boolean {
-  unmodelled('operation', operation, ['ports', 'notPorts', 'hosts', 'notHosts']);
-  const hostMatch = (p: string, v: string) => stringMatches(p.toLowerCase(), v.toLowerCase());
-  return valuesMatch(operation.ports, operation.notPorts, String(c.port), (p, v) => p === v)
-    // Only reached with hosts on HTTP (effectiveRule).
-    && valuesMatch(operation.hosts, operation.notHosts, c.host, hostMatch);
-}
-
-function conditionMatches(condition: Obj, c: Connection): boolean {
-  const value: Record<string, string | undefined> = {
-    'source.namespace': c.namespace, 'source.principal': c.principal, 'destination.port': String(c.port), 'connection.sni': c.sni,
-  };
-  if (!(condition.key in value)) throw new Error(`route checker: condition key ${condition.key} is not modelled`);
-  return valuesMatch(condition.values, condition.notValues, value[condition.key]!);
 }
 
 /**
