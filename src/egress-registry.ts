@@ -76,8 +76,8 @@ export class EgressRegistry extends Construct {
     model: EgressModel;
     errorsByPath: Map<string, string[]>;
     lock?: PortLockState;
-    /** Whether the model read workloads that may have changed since (it was built outside this synthesis). */
-    staleWorkloads: boolean;
+    /** Whether the model was built by the synthesis under way. */
+    forSynthesis: boolean;
   };
   /** The model whose objects the outputs last created, and the warnings printed for it. */
   private rendered?: EgressModel;
@@ -289,17 +289,20 @@ export class EgressRegistry extends Construct {
   }
 
   /**
-   * @param atSynthesis whether synthesis asks: workloads read before it (an early `gatewayPortOf()`)
-   * are read again, once, as labels set since then count; the model it builds serves every chart.
+   * @param atSynthesis whether synthesis asks. Each synthesis builds its own model, which then
+   * serves each of its charts: what changed since an earlier model without telling the registry
+   * (a workload's labels after an early `gatewayPortOf()`, a chart removed from the tree) counts.
    */
   private model(atSynthesis = false): EgressModel {
-    if (atSynthesis && this.memo?.staleWorkloads) this._changed();
+    if (atSynthesis && this.memo?.forSynthesis === false) this._changed();
     if (this.memo?.revision !== this.revision) {
       const lock = readPortLock(this._settings.portLockFile);
-      const policies = new Set<IConstruct>(this.policies);
+      // A construct removed from the tree (`tryRemoveChild`) is no longer part of the App.
+      const attachedPolicies = this.policies.filter(isAttached);
+      const policies = new Set<IConstruct>(attachedPolicies);
       const model = buildModel(
-        this.policies.map((p) => p._settings),
-        this.rules.map((r) => r._declaration(policies.has(r.node.scope!) ? r.node.scope!.node.path : undefined)),
+        attachedPolicies.map((p) => p._settings),
+        this.rules.filter(isAttached).map((r) => r._declaration(policies.has(r.node.scope!) ? r.node.scope!.node.path : undefined)),
         lock?.previous?.gateways ?? {},
       );
       const errorsByPath = new Map<string, string[]>();
@@ -307,15 +310,19 @@ export class EgressRegistry extends Construct {
         if (p.severity !== 'error' || p.subject === undefined) continue;
         errorsByPath.set(p.subject, [...(errorsByPath.get(p.subject) ?? []), fieldAndMessage(p, 'constructs')]);
       }
-      const memo = { revision: this.revision, model, errorsByPath, lock, staleWorkloads: false };
-      if (this.rules.some((r) => r._readsWorkloads)) {
-        // cdk8s validates once per chart, all in one synchronous synthesis: a model built for it
-        // serves it whole, and the next synthesis, or a read outside one, may see other labels.
-        if (atSynthesis) queueMicrotask(() => (memo.staleWorkloads = true));
-        else memo.staleWorkloads = true;
-      }
+      const memo = { revision: this.revision, model, errorsByPath, lock, forSynthesis: atSynthesis };
+      // cdk8s validates the App once per chart, all within one synchronous synthesis.
+      if (atSynthesis) queueMicrotask(() => (memo.forSynthesis = false));
       this.memo = memo;
     }
     return this.memo.model;
   }
+}
+
+/** Whether each scope above the construct still holds it, up to the root. */
+function isAttached(construct: IConstruct): boolean {
+  for (let c = construct; c.node.scope !== undefined; c = c.node.scope) {
+    if (c.node.scope.node.tryFindChild(c.node.id) !== c) return false;
+  }
+  return true;
 }

@@ -110,11 +110,6 @@ export class EgressRule extends Construct {
     return [...this._sources];
   }
 
-  /** Whether a source of the rule reads a workload at synthesis. @internal */
-  public get _readsWorkloads(): boolean {
-    return this._sources.some((s) => s._readsWorkload);
-  }
-
   /** The external services of this rule (a copy). */
   public get services(): ExternalService[] {
     return [...this._services];

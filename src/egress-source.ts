@@ -109,7 +109,7 @@ export class EgressSource {
       const message = `${what} is not a cdk8s-plus workload or pod selector (it has no toPodSelectorConfig())`;
       throw inputError(`EgressSource.fromWorkload(): ${message}`, problem('INVALID_ARGUMENT', [], message));
     }
-    return new EgressSource(() => ({ ...readWorkload(shape), overrides: options.guardrailOverrides }), true);
+    return new EgressSource(() => ({ ...readWorkload(shape), overrides: options.guardrailOverrides }));
   }
 
   /**
@@ -133,15 +133,7 @@ export class EgressSource {
   /** The model of a source whose input cannot change. */
   private fixed?: ResolvedSource;
 
-  /**
-   * Whether the source reads a workload, whose labels may change until synthesis.
-   * @internal
-   */
-  public get _readsWorkload(): boolean {
-    return this.workload;
-  }
-
-  private constructor(private readonly resolver: () => SourceInput, private readonly workload = false) {}
+  private constructor(private readonly resolver: () => SourceInput) {}
 
   /**
    * The source as plain data, with every problem of its input.

@@ -105,6 +105,19 @@ describe('rules contributed from several charts', () => {
       /\[platform\/Egress\] spec.byEgressGateway.name: gateway 'gw-a' already has its policy at other\/Egress; ASM expects one policy per gateway/)]);
   });
 
+  test('a chart removed from the App takes its rules with it, also after an early read', () => {
+    const { app, chart } = setup();
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw-a' });
+    policy.addRule('own').allowFrom(team).allowTo(api);
+    new EgressRule(new Chart(app, 'team'), 'R', { gateway: 'gw-a', name: 'team' }).allowFrom(EgressSource.namespace('team-b')).allowTo(web);
+    // No destination: were the rule still counted, this would fail synthesis.
+    new EgressRule(new Chart(app, 'broken'), 'R', { gateway: 'gw-a' }).allowFrom(team);
+    app.node.tryRemoveChild('broken');
+    expect(policy.gatewayPortOf(api)).toBeGreaterThan(0);
+    app.node.tryRemoveChild('team');
+    expect(synthObjects(app).flatMap((o) => o.spec.egressRules.map((r: any) => r.name))).toEqual(['own']);
+  });
+
   test('a rule outside a policy needs a gateway', () => {
     const { chart } = setup();
     expect(() => new EgressRule(chart, 'R')).toThrow(/EgressRule platform\/R: gateway is required for a rule outside an EgressTrafficPolicy/);
