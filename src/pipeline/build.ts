@@ -52,14 +52,12 @@ export function buildModel(policies: PolicySettingsModel[], rules: RuleDeclarati
   const ownSet = new Set(own);
   const contributed = rules.filter((r) => !ownSet.has(r) && !(r.declaredIn !== undefined && duplicates.has(r.declaredIn))).sort(bySubject);
   const declared = [...byGateway.keys()].sort();
-  /** Gateways that a rule for an undeclared gateway probably meant: their "no rules" is a knock-on. */
-  const meant = new Set<string>();
+  let unknownGateways = false;
   for (const rule of [...own, ...contributed]) {
     const entry = byGateway.get(rule.gateway);
     if (!entry) {
-      const nearest = nearestName(rule.gateway, declared);
-      if (nearest !== undefined) meant.add(nearest);
-      problems.push(unknownGateway(rule.subject, rule.gateway, declared, nearest));
+      unknownGateways = true;
+      problems.push(unknownGateway(rule.subject, rule.gateway, declared, nearestName(rule.gateway, declared)));
       continue;
     }
     rule.sources.forEach(({ problems: sourceProblems }, i) => problems.push(...about(rule.subject, under(['from', i], sourceProblems))));
@@ -74,9 +72,10 @@ export function buildModel(policies: PolicySettingsModel[], rules: RuleDeclarati
   const models: PolicyModel[] = [...byGateway.values()]
     .map(({ settings, rules: policyRules }) => ({ ...settings, rules: policyRules }))
     .sort((a, b) => a.gateway.localeCompare(b.gateway));
-  // A policy left without rules because they name another gateway says nothing the rules' own
-  // errors do not: reported once that cause is fixed, if it still holds.
-  const knockOn = (p: Problem) => p.code === 'POLICY_WITHOUT_RULES' && models.some((m) => m.subject === p.subject && meant.has(m.gateway));
+  // A policy left without rules while a rule names a gateway that no policy declares is most
+  // likely that rule's knock-on: reported once the cause is fixed, if it still holds. (cdk8s
+  // reports errors in construct order, so a consequence shown too would often come first.)
+  const knockOn = (p: Problem) => p.code === 'POLICY_WITHOUT_RULES' && unknownGateways;
   problems.push(...checkPolicies(models).filter((p) => !knockOn(p)));
   problems.push(...ignoredSettings(models));
   const allocation = allocatePorts(models, pinned);
