@@ -29,7 +29,7 @@ import { PortRange } from './port-range';
 const POLICY_NAMESPACE = 'istio-egress';
 
 /** The names of the options given a value. */
-function optionsSet(options: IstioOptions | undefined): string[] {
+function optionsSet(options: IstioOptions | AmbientOptions | undefined): string[] {
   return Object.entries(options ?? {}).filter(([, value]) => value !== undefined).map(([key]) => key);
 }
 
@@ -284,7 +284,10 @@ export class EgressTrafficPolicy extends Construct {
       istio: resolveIstioOptions(this.gateway, app.istio, props.istio),
       ambient: resolveAmbientOptions(this.gateway, this.namespace, app.ambient, props.ambient),
       strictGuardrails: props.strictGuardrails ?? app.strictGuardrails ?? false,
-      istioOptionsSet: { app: optionsSet(app.istio), policy: optionsSet(props.istio) },
+      optionsSet: {
+        istio: { app: optionsSet(app.istio), policy: optionsSet(props.istio) },
+        ambient: { app: optionsSet(app.ambient), policy: optionsSet(props.ambient) },
+      },
     };
     const problems: Problem[] = [
       ...policyValueProblems({ gateway: this.gateway, name: this.name, namespace: this.namespace, excludedPorts: this.settings.excludedPorts }),

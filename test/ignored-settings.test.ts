@@ -2,8 +2,8 @@ import { Chart } from 'cdk8s';
 import { EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, ServerVerification } from '../src';
 import { synthObjects, testApp, warningLines } from './util/synth';
 
-// Settings that only the Istio output uses change nothing in an output without Istio objects:
-// said once, as a warning, rather than silently ignored.
+// Settings that only one output target uses (sidecar-mode Istio, ambient mode) change nothing in
+// an output without its objects: said once, as a warning, rather than silently ignored.
 
 const team = EgressSource.namespace('team-a');
 const api = ExternalService.https('api', { hosts: ['api.example.com'] });
@@ -52,7 +52,7 @@ test('a server verification that no Istio object uses: once per service, at its 
   synthObjects(app);
   expect(warningLines(app)).toEqual([
     "[warning] [c/Egress/r] to[1].httpsUpgrade.serverVerification: 'bank' sets a server verification (credentialName:bank-ca), but no policy that uses it "
-      + "has Istio objects, and ASM's CRD cannot express it: it changes nothing: remove it, or give the policy an output with Istio objects",
+      + "has Istio objects, and ASM's CRD cannot express it: it changes nothing: remove it, or give the policy an output with Istio objects (sidecar or ambient mode)",
   ]);
 });
 
@@ -64,4 +64,44 @@ test('a server verification that an Istio policy uses, or the default one, is no
   new EgressTrafficPolicy(chart, 'C', { gateway: 'gw-c' }).addRule('r').allowFrom(team)
     .allowTo(ExternalService.http('plain', { hosts: ['plain.example.com'], httpsUpgrade: {} }));
   expect(EgressRegistry.of(app).warnings).toEqual([]);
+});
+
+describe('with ambient output', () => {
+  test('a server verification that the ambient objects use is not reported; ambient options of an ASM-only policy are', () => {
+    const app = testApp();
+    const chart = new Chart(app, 'c');
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', output: EgressOutput.AMBIENT }).addRule('r')
+      .allowFrom(EgressSource.namespace('team-a', { serviceAccountName: 'web' })).allowTo(bank);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', ambient: { waypointName: 'egress-waypoint', networkPolicy: true } })
+      .addRule('r').allowFrom(team).allowTo(api);
+    const objects = synthObjects(app);
+    // The ambient objects do originate TLS with it.
+    expect(JSON.stringify(objects.filter((o) => o.kind === 'DestinationRule'))).toContain('bank-ca');
+    expect(warningLines(app)).toEqual([
+      "[warning] [c/B] ambient.networkPolicy: ambient.networkPolicy, ambient.waypointName are set, but this policy's output (ASM) has no ambient-mode objects: "
+        + 'they change nothing: remove them, or give the policy an output with ambient-mode objects (EgressOutput.AMBIENT or ASM_AND_AMBIENT)',
+    ]);
+  });
+
+  test('ambient options of the App, when no policy has ambient output; Istio options of an ambient policy', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ ambient: { authorizationDryRun: true } });
+    new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw', istio: { trustDomain: 'corp.example' } }).addRule('r').allowFrom(team).allowTo(api);
+    synthObjects(app);
+    expect(warningLines(app)).toEqual([
+      "[warning] [c/Egress] istio.trustDomain: istio.trustDomain is set, but this policy's output (ASM) has no Istio objects: it changes nothing: "
+        + 'remove it, or give the policy an output with Istio objects (EgressOutput.ISTIO or ASM_AND_ISTIO)',
+      "[warning] [c/Egress] ambient: ambient.authorizationDryRun is set for the App, but no policy's output has ambient-mode objects: it changes nothing: "
+        + 'remove it, or give the policy an output with ambient-mode objects (EgressOutput.AMBIENT or ASM_AND_AMBIENT)',
+    ]);
+
+    const ambient = testApp();
+    new EgressTrafficPolicy(new Chart(ambient, 'c'), 'Egress', { gateway: 'gw', output: EgressOutput.ASM_AND_AMBIENT, istio: { trustDomain: 'corp.example' } })
+      .addRule('r').allowFrom(EgressSource.namespace('team-a', { serviceAccountName: 'web' })).allowTo(api);
+    synthObjects(ambient);
+    expect(warningLines(ambient)).toEqual([
+      "[warning] [c/Egress] istio.trustDomain: istio.trustDomain is set, but this policy's output (ASM_AND_AMBIENT) has no sidecar-mode Istio objects: "
+        + 'it changes nothing: remove it, or give the policy an output with Istio objects (EgressOutput.ISTIO or ASM_AND_ISTIO)',
+    ]);
+  });
 });

@@ -85,8 +85,14 @@ export interface PolicySettingsModel {
   readonly ambient: ResolvedAmbientOptions;
   /** Whether guardrails that warn (plain HTTP) are errors in this policy. */
   readonly strictGuardrails: boolean;
-  /** The Istio options that the user set, for the App and for the policy (the rest are defaults). */
-  readonly istioOptionsSet: { readonly app: string[]; readonly policy: string[] };
+  /** The options of each output target that the user set (the rest are defaults). */
+  readonly optionsSet: { readonly istio: OptionsSet; readonly ambient: OptionsSet };
+}
+
+/** Options set for the App and for the policy, by name. */
+export interface OptionsSet {
+  readonly app: string[];
+  readonly policy: string[];
 }
 
 /** The one policy of an egress gateway, with every rule contributed to it from the App. */
