@@ -83,7 +83,8 @@ function checkPolicy(policy: PolicyModel): Problem[] {
 
 /**
  * Target a newer ASM, where the version was chosen, or do without the feature: said to an author
- * of constructs (the policy's prop or the App's settings) and of manifests (`--asm-version`).
+ * of constructs (the policy's prop or the App's settings) and of manifests (the command line's
+ * `--asm-version`, or the validation plugin's `asmVersion` property).
  */
 function newerAsm(policy: PolicyModel, otherwise: string, otherwiseInManifest: string): Fix {
   const where = {
@@ -93,7 +94,8 @@ function newerAsm(policy: PolicyModel, otherwise: string, otherwiseInManifest: s
   }[policy.asmVersionFrom];
   return {
     constructs: `${where} to ${AsmVersion.V1_24_6_45} or later if the mesh runs it, or ${otherwise}`,
-    manifest: `target ASM ${AsmVersion.V1_24_6_45} or later (--asm-version) if the mesh runs it, or ${otherwiseInManifest}`,
+    manifest: `target ASM ${AsmVersion.V1_24_6_45} or later (asm-egress --asm-version, or asmVersion in the validation plugin's properties) `
+      + `if the mesh runs it, or ${otherwiseInManifest}`,
   };
 }
 

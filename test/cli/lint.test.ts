@@ -111,7 +111,7 @@ describe('asm-egress lint', () => {
     const f = 'examples/manifests/example-3.yaml';
     const missing = 'missing: ASM 1.22.6.28 does not allocate gateway ports (it does from 1.24.6.45, when every service leaves its port empty)';
     // The remedy in YAML terms: where the version comes from on the command line.
-    const olderAsm = 'target ASM 1.24.6.45 or later (--asm-version) if the mesh runs it, or remove the service';
+    const olderAsm = "target ASM 1.24.6.45 or later (asm-egress --asm-version, or asmVersion in the validation plugin's properties) if the mesh runs it, or remove the service";
     expect(lines(old.stderr)).toEqual([
       `${f}:16:7: spec.egressRules[0].to[0].byEgressGateway.port: ${missing}`,
       `${f}:22:9: spec.egressRules[0].to[0].port.protocol: warning: 'aliyun-com-http' sends plain HTTP to aliyun.com, unencrypted outside the mesh: ${plainHttp('aliyun-com-http')}`,

@@ -151,6 +151,9 @@ describe('cdk8s synth with EgressValidation in cdk8s.yaml', () => {
     ]);
     expect(report.violations[0].recommendation).toBe("'*.example.com' opens every subdomain of example.com");
     expect(report.violations[0].fix).toContain("allow it with the line 'service warehouse: WILDCARD_HOST: <reason>'");
+    // Said to the author of the YAML: a policy of the App's constructs has it already.
+    expect(report.violations[1].recommendation).toBe("gateway 'gw' already has its policy at dist/platform.k8s.yaml:1:1; ASM expects one policy per gateway");
+    expect(report.violations[1].fix).toBe("move this policy's spec.egressRules into that one, and delete this one");
     // The table that cdk8s-cli prints.
     expect(run.stdout).toContain('WILDCARD_HOST (1 occurrences)');
     expect(run.stdout).toContain('DUPLICATE_POLICY (1 occurrences)');
