@@ -2,11 +2,11 @@
  * How bad a problem is.
  *
  * @example
- * // `error`: what a failed synthesis threw
- * for (const p of EgressErrors.problemsOf(error)) {
- *   if (p.severity === ProblemSeverity.ERROR) {
- *     console.log(`[${p.path}] ${p.field}: ${p.message}`);
- *   }
+ * // The App's problems as data, before or instead of synthesis (which throws cdk8s's own error).
+ * const registry = EgressRegistry.of(app);
+ * for (const p of [...registry.errors, ...registry.warnings]) {
+ *   const tag = p.severity === ProblemSeverity.ERROR ? 'error' : 'warning';
+ *   console.log(`${tag} [${p.path}] ${p.field}: ${p.message}`);
  * }
  */
 export enum ProblemSeverity {

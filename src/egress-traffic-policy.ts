@@ -183,8 +183,9 @@ export class EgressTrafficPolicy extends Construct {
   public static fromManifest(scope: Construct, id: string, manifest: any, options: FromManifestOptions = {}): EgressTrafficPolicy {
     const adoption = EgressTrafficPolicy._adopt(scope, id, manifest, options);
     const path = scope.node.path ? `${scope.node.path}/${id}` : id;
-    throwIfInvalid(`ASMEgressTrafficPolicy manifest of ${path}`, adoption.problems, 'manifest');
-    EgressRegistry.of(scope)._report(adoption.problems.map((p) => ({ ...p, subject: path })));
+    const problems = adoption.problems.map((p) => ({ ...p, subject: path }));
+    throwIfInvalid(`ASMEgressTrafficPolicy manifest of ${path}`, problems, 'manifest');
+    EgressRegistry.of(scope)._report(problems);
     return adoption.policy!;
   }
 

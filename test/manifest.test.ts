@@ -1,7 +1,7 @@
 import { Chart, Yaml } from 'cdk8s';
 import { fixture, synthError, synthObjects, testApp, warningLines } from './util/synth';
 import { Example3 } from '../examples/documented-examples';
-import { AsmVersion, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../src';
+import { AsmVersion, EgressErrors, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../src';
 import { readPolicyManifest } from '../src/manifest/read-policy';
 import { formatField } from '../src/model/problem';
 
@@ -79,6 +79,17 @@ describe('EgressTrafficPolicy.fromManifest', () => {
       '  spec.egressRules[0].to[1].byEgressGateway.port: missing, while other services of this policy set theirs (spec.egressRules[0].to[0].byEgressGateway.port): ASM allocates gateway ports only when every service leaves its port empty; set this one too, or remove them all',
       "  spec.byEgressGateway.name: 'GW' is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)",
     ].join('\n'));
+    // As data too, each at the construct path that the message names.
+    const error = errorThrownBy(() => EgressTrafficPolicy.fromManifest(chart, 'Again', bad));
+    expect(EgressErrors.isEgressError(error)).toBe(true);
+    expect(EgressErrors.problemsOf(error).map((p) => [p.path, p.code, p.field])).toEqual([
+      ['platform/Again', 'MANIFEST_INVALID_VALUE', 'apiVersion'],
+      ['platform/Again', 'MANIFEST_WRONG_TYPE', 'spec.egressRules[0].from[0].workloadSelector.app'],
+      ['platform/Again', 'MANIFEST_UNSUPPORTED', 'spec.egressRules[0].to[0].port.protocol'],
+      ['platform/Again', 'INVALID_HOST', 'spec.egressRules[0].to[0].hosts[1]'],
+      ['platform/Again', 'MANIFEST_GATEWAY_PORTS', 'spec.egressRules[0].to[1].byEgressGateway.port'],
+      ['platform/Again', 'INVALID_NAME', 'spec.byEgressGateway.name'],
+    ]);
   });
 
   test('gateway ports: as written by default, or filled in by the library', () => {
@@ -165,3 +176,12 @@ describe('EgressTrafficPolicy.fromManifest', () => {
     expect(synthObjects(app)[0].metadata).toEqual({ name: 'egress-by-gw-a', namespace: 'istio-egress' });
   });
 });
+
+function errorThrownBy(make: () => unknown): unknown {
+  try {
+    make();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}
