@@ -20,12 +20,17 @@ afterAll(() => {
   removeJsiiBuild();
 });
 
-/** The lines of standard error from `EgressError:` on, of a program that throws. */
-function failure(file: string, args: string[]): string[] {
+/**
+ * The lines of standard error from `EgressError:` on, of a program that throws; before them, Node
+ * shows the source line it takes for the one that threw, which `head` must match (trimmed).
+ */
+function failure(file: string, args: string[], head: unknown[]): string[] {
   const run = spawnSync(process.execPath, [...args, file], { encoding: 'utf8', cwd: dir });
   expect(run.status).toBe(1);
   const lines = run.stderr.split('\n');
-  return lines.slice(lines.findIndex((l) => l.startsWith('EgressError:')));
+  const message = lines.findIndex((l) => l.startsWith('EgressError:'));
+  expect(lines.slice(0, message).map((l) => l.trim()).filter((l) => l !== '')).toEqual(head);
+  return lines.slice(message);
 }
 
 const MESSAGE = [
@@ -36,7 +41,12 @@ const MESSAGE = [
 test('JavaScript: the message once, then the caller\'s line, no dump of the error\'s fields', () => {
   const file = join(dir, 'app.js');
   writeFileSync(file, `const { ExternalService } = require(${JSON.stringify(lib)});\nfunction chart() {\n  ExternalService.https('web', { hosts: ['*.example.com'] });\n}\nchart();\n`);
-  const lines = failure(file, []);
+  // Plain Node shows the library's line that threw (it cannot be another): its comment sends the reader on.
+  const lines = failure(file, [], [
+    expect.stringMatching(new RegExp(`^${lib.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/model/error\\.js:\\d+$`)),
+    'throw error; // Invalid input: the message below says what and how to fix it; the first frame, where.',
+    '^',
+  ]);
   expect(lines.slice(0, 3)).toEqual([...MESSAGE, `    at chart (${file}:3:19)`]);
   expect(lines.join('\n')).not.toMatch(/problems:|subject:|audience:/);
 });
@@ -45,6 +55,8 @@ test('ts-node with source maps: the caller\'s TypeScript line, not the library\'
   const file = join(dir, 'main.ts');
   writeFileSync(file, `import { ExternalService } from ${JSON.stringify(lib)};\n\nfunction chart(): void {\n  ExternalService.https('web', { hosts: ['*.example.com'] });\n}\nchart();\n`);
   const tsNode = join(REPO, 'node_modules', 'ts-node', 'dist', 'bin.js');
-  const lines = failure(file, [tsNode, '--transpile-only', '--compiler-options', '{"module":"commonjs","esModuleInterop":true}']);
+  // ts-node maps the throw to the caller's own line.
+  const lines = failure(file, [tsNode, '--transpile-only', '--compiler-options', '{"module":"commonjs","esModuleInterop":true}'],
+    [`${file}:4`, "ExternalService.https('web', { hosts: ['*.example.com'] });", '^']);
   expect(lines.slice(0, 3)).toEqual([...MESSAGE, `    at chart (${file}:4:19)`]);
 });
