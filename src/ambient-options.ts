@@ -73,7 +73,8 @@ export interface AmbientOptions {
    * 15008, HBONE) and DNS. Ambient has no `REGISTRY_ONLY`: without it, a host that no
    * ServiceEntry names, or any host when DNS capture is off, is reached directly, bypassing the
    * waypoint. NetworkPolicies are additive: allow the pods' other traffic (in-mesh traffic goes to
-   * port 15008 of the destination pods) with policies of your own.
+   * port 15008 of the destination pods) with policies of your own. A source known only by its
+   * service account gets none (a NetworkPolicy selects pods by labels), with a warning.
    * @default false
    */
   readonly networkPolicy?: boolean;

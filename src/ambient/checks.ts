@@ -1,5 +1,6 @@
 import { destinationKeysOf } from './names';
 import { isWildcardHost } from '../checks/syntax';
+import { hasNetworkPolicy } from '../istio/network-policy';
 import { rendersIstio } from '../istio/sidecar-scopes';
 import type { AmbientCode } from '../model/codes';
 import { servicesOf, type PolicyModel } from '../model/model';
@@ -33,6 +34,7 @@ function optionProblems(policy: PolicyModel): Problem[] {
     problems.push(ambientProblem('AMBIENT_OUTPUT_MISMATCH', policy.subject, ['istio', 'networkPolicy'],
       `istio.networkPolicy emits the sidecar output's NetworkPolicies (to the gateway's pods and istiod), which would cut this policy's ambient sources off from their waypoint; its output is ${policy.output}: use ambient.networkPolicy`));
   }
+  if (policy.ambient.networkPolicy) problems.push(...serviceAccountNetworkPolicies(policy));
   const perNamespace = [
     ...(policy.ambient.networkPolicy ? ['a NetworkPolicy (ambient.networkPolicy)'] : []),
     ...(policy.ambient.namespaceLabels ? ['a namespace label (ambient.namespaceLabels)'] : []),
@@ -114,6 +116,30 @@ function hostProblems(policies: PolicyModel[]): Problem[] {
 }
 
 /** Plain TCP through a waypoint is reported not to traverse it in some setups: a warning once per service and policy. */
+/** Sources known by their service account alone: no NetworkPolicy can select their pods, unless the namespace's does. */
+function serviceAccountNetworkPolicies(policy: PolicyModel): Problem[] {
+  const sources = policy.rules.flatMap((r) => r.sources);
+  const namespaceWide = (ns: string) => sources.some((s) => s.namespace === ns && s.labels === undefined && s.serviceAccount === undefined);
+  const problems: Problem[] = [];
+  for (const rule of policy.rules) {
+    rule.sources.forEach((source, i) => {
+      if (source.namespace === '*' || hasNetworkPolicy(source) || namespaceWide(source.namespace)) return;
+      problems.push(problem('AMBIENT_NETWORK_POLICY_SERVICE_ACCOUNT', ['from', i, 'serviceAccountName'],
+        `a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts the pods of service account '${source.serviceAccount}' `
+        + `in namespace '${source.namespace}' (ambient.networkPolicy): the waypoint still admits only that service account, but its pods can bypass the waypoint`,
+        {
+          severity: 'warning',
+          subject: rule.subject,
+          fix: {
+            constructs: 'add a workloadSelector to the source (EgressSource.namespace(ns, { serviceAccountName, workloadSelector }), or EgressSource.fromWorkload) to have its pods restricted',
+            manifest: 'add a workloadSelector to the source to have its pods restricted',
+          },
+        }));
+    });
+  }
+  return problems;
+}
+
 function tcpWarnings(policy: PolicyModel): Problem[] {
   const seen = new Set<string>();
   return servicesOf(policy).flatMap(({ service, rule, index }) => {

@@ -4,6 +4,7 @@ import type * as net from '../imports/networking.istio.io';
 import type * as sec from '../imports/security.istio.io';
 import { destinationPeers, EgressNetworkPolicySpec, NAMESPACE_NAME_LABEL, podsPeer } from '../istio/kubernetes';
 import { labelsPart, objectName } from '../istio/names';
+import { hasNetworkPolicy } from '../istio/network-policy';
 import { labelsKey } from '../istio/sidecar-scopes';
 import type { PolicyModel, SourceModel } from '../model/model';
 import { includesAmbient } from '../model/output';
@@ -211,7 +212,8 @@ function networkPolicies(policy: PolicyModel): AmbientObject[] {
   const objects: AmbientObject[] = [];
   for (const source of policy.rules.flatMap((r) => r.sources)) {
     const key = `${source.namespace}|${labelsKey(source.labels)}`;
-    if (source.namespace === '*' || seen.has(key)) continue;
+    // A source known by its service account alone has none (a warning says so): the namespace's pods are not all its own.
+    if (!hasNetworkPolicy(source) || seen.has(key)) continue;
     seen.add(key);
     const base = `egress-via-${policy.gateway}`;
     objects.push({

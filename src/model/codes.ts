@@ -33,7 +33,9 @@ export type IstioCode =
 /** What the Istio ambient-mode output (a waypoint as egress gateway) cannot express, or would get wrong. */
 export type AmbientCode =
   | 'AMBIENT_WILDCARD_HOST' | 'AMBIENT_HOST_CONFLICT' | 'AMBIENT_TCP_WAYPOINT' | 'AMBIENT_WAYPOINT_CONFLICT'
-  | 'AMBIENT_OUTPUT_MISMATCH' | 'AMBIENT_MESH_WIDE_SOURCE';
+  | 'AMBIENT_OUTPUT_MISMATCH' | 'AMBIENT_MESH_WIDE_SOURCE'
+  /** A warning: a source that no NetworkPolicy can select. */
+  | 'AMBIENT_NETWORK_POLICY_SERVICE_ACCOUNT';
 
 /** A manifest (YAML) that does not have the CRD's shape, or that ASM would take otherwise. */
 export type ManifestCode =

@@ -92,6 +92,26 @@ describe('options', () => {
     ]);
   });
 
+  test('a source known by its service account alone gets no NetworkPolicy, which a warning says, unless its namespace has one', () => {
+    const { app, chart } = setup(EgressOutput.AMBIENT, { networkPolicy: true });
+    const reporter = EgressSource.namespace('reports', { serviceAccountName: 'reporter' });
+    const policy = new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw' });
+    policy.addRule('r').allowFrom(reporter, checkout).allowTo(api);
+    // The pods of team-a are all the namespace-wide source's: its service-account source is covered.
+    policy.addRule('s').allowFrom(EgressSource.namespace('team-a', { serviceAccountName: 'web' })).allowTo(web);
+    policy.addRule('t').allowFrom(team).allowTo(web);
+    expect(of(synthObjects(app), 'NetworkPolicy').map((o) => [o.metadata.namespace, o.spec.podSelector])).toEqual([
+      ['shop', { matchLabels: { app: 'checkout' } }], ['team-a', {}],
+    ]);
+    expect(warningLines(app)).toEqual([
+      '[warning] [platform/Egress/r] from[0].serviceAccountName: a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts '
+        + "the pods of service account 'reporter' in namespace 'reports' (ambient.networkPolicy): the waypoint still admits only that service account, "
+        + 'but its pods can bypass the waypoint: add a workloadSelector to the source (EgressSource.namespace(ns, { serviceAccountName, workloadSelector }), '
+        + 'or EgressSource.fromWorkload) to have its pods restricted',
+    ]);
+    expect(EgressRegistry.of(app).warnings.map((w) => w.code)).toEqual(['AMBIENT_NETWORK_POLICY_SERVICE_ACCOUNT']);
+  });
+
   test('labelled Namespaces are merged across policies and charts, one object each', () => {
     const { app, chart } = setup(EgressOutput.AMBIENT, { namespaceLabels: true });
     new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(checkout, team).allowTo(api);
