@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { PortLockState, readPortLock, writePortLock } from './allocation/port-lock-file';
+import { portLockUpdate, readPortLock, stalePortLock, writePortLock } from './allocation/port-lock-file';
 import { servicePortsOf } from './allocation/service-ports';
 import type { EgressProblem } from './egress-problem';
 import type { EgressRule } from './egress-rule';
@@ -8,7 +8,7 @@ import type { EgressTrafficPolicy } from './egress-traffic-policy';
 import type { GatewayServicePort } from './gateway-service-port';
 import { EgressError, publicProblem } from './model/error';
 import type { EgressModel, PolicyModel } from './model/model';
-import { fieldAndMessage, Problem, problem } from './model/problem';
+import { fieldAndMessage, hasErrors, Problem, problem } from './model/problem';
 import { buildModel } from './pipeline/build';
 import { ambientStage, istioStage, needsAmbientStage, needsIstioStage } from './pipeline/stages';
 
@@ -75,14 +75,15 @@ export class EgressRegistry extends Construct {
     revision: number;
     model: EgressModel;
     errorsByPath: Map<string, string[]>;
-    lock?: PortLockState;
+    /** The port lock file's new text, to write when the App is valid. */
+    lockUpdate?: { write: (text: string) => void; text: string };
     /** Whether the model was built by the synthesis under way. */
     forSynthesis: boolean;
   };
   /** The model whose objects the outputs last created, and the warnings printed for it. */
   private rendered?: EgressModel;
-  /** The model that `prepare()` last prepared, and its errors. */
-  private prepared?: { model: EgressModel; errors: string[] };
+  /** The model that `prepare()` last prepared. */
+  private prepared?: EgressModel;
   /** Constructs that report their errors: each gets one validation, the first time it has an error. */
   private readonly reporting = new Set<IConstruct>();
   /** Whether the Istio and ambient stages have created objects, which a later model may need to replace. */
@@ -98,8 +99,8 @@ export class EgressRegistry extends Construct {
     // others get none: cdk8s validates the whole App once per chart, which for thousands of rules
     // in a hundred charts made their validations a cost of its own.
     scope.node.addValidation({ validate: () => (this.prepare(), []) });
-    // The registry's own errors (the port lock's) are reported here.
-    this.node.addValidation({ validate: () => this.prepare() });
+    // The registry's own errors (the port lock file's) are reported here.
+    this.node.addValidation({ validate: () => (this.prepare(), this._errorsAt(this.node.path)) });
   }
 
   /** The App-wide settings. */
@@ -234,22 +235,20 @@ export class EgressRegistry extends Construct {
    * objects of sidecar and ambient mode; cdk8s has no aspects, so they are created here, once per model). The ASM objects
    * need no hook: each policy renders its own, lazily.
    */
-  private prepare(): string[] {
+  private prepare(): void {
     const model = this.model(true);
-    if (this.prepared?.model !== model) this.prepared = { model, errors: this.prepareModel(model) };
-    return this.prepared.errors;
+    if (this.prepared !== model) {
+      this.prepared = model;
+      this.prepareModel(model);
+    }
   }
 
-  private prepareModel(model: EgressModel): string[] {
+  private prepareModel(model: EgressModel): void {
     this.reportErrorsAtConstructs();
-    const lock = this.memo!.lock;
-    if (lock?.error) return [lock.error];
     this.printWarnings();
-    if (model.problems.some((p) => p.severity === 'error')) return [];
-    if (lock) {
-      const stale = writePortLock(lock, model.allocated, this._settings.portLockFrozen === true);
-      if (stale) return [stale];
-    }
+    if (model.problems.some((p) => p.severity === 'error')) return;
+    const update = this.memo!.lockUpdate;
+    if (update) update.write(update.text);
     if (this.rendered !== model) {
       this.rendered = model;
       const scopes = new Map(this.policies.map((p) => [p.gateway, p]));
@@ -258,7 +257,6 @@ export class EgressRegistry extends Construct {
       if (this.staged.istio) istioStage().renderIstio(model, scopes);
       if (this.staged.ambient) ambientStage().renderAmbient(model, scopes);
     }
-    return [];
   }
 
   /** Gives each policy and rule with errors a validation that reports them, as cdk8s reports errors: at the construct. */
@@ -300,17 +298,23 @@ export class EgressRegistry extends Construct {
       // A construct removed from the tree (`tryRemoveChild`) is no longer part of the App.
       const attachedPolicies = this.policies.filter(isAttached);
       const policies = new Set<IConstruct>(attachedPolicies);
-      const model = buildModel(
+      const built = buildModel(
         attachedPolicies.map((p) => p._settings),
         this.rules.filter(isAttached).map((r) => r._declaration(policies.has(r.node.scope!) ? r.node.scope!.node.path : undefined)),
         lock?.previous?.gateways ?? {},
       );
+      // The port lock file's problems are the registry's, and come first: ports follow from it.
+      const update = lock && !lock.problem ? portLockUpdate(lock, built.allocated) : undefined;
+      const frozen = this._settings.portLockFrozen === true;
+      const lockProblem = lock?.problem ?? (update !== undefined && frozen && !hasErrors(built.problems) ? stalePortLock(lock!) : undefined);
+      const model = lockProblem ? { ...built, problems: [{ ...lockProblem, subject: this.node.path }, ...built.problems] } : built;
       const errorsByPath = new Map<string, string[]>();
       for (const p of model.problems) {
         if (p.severity !== 'error' || p.subject === undefined) continue;
         errorsByPath.set(p.subject, [...(errorsByPath.get(p.subject) ?? []), fieldAndMessage(p, 'constructs')]);
       }
-      const memo = { revision: this.revision, model, errorsByPath, lock, forSynthesis: atSynthesis };
+      const lockUpdate = update !== undefined && !frozen ? { text: update, write: (text: string) => writePortLock(lock!, text) } : undefined;
+      const memo = { revision: this.revision, model, errorsByPath, lockUpdate, forSynthesis: atSynthesis };
       // cdk8s validates the App once per chart, all within one synchronous synthesis.
       if (atSynthesis) queueMicrotask(() => (memo.forSynthesis = false));
       this.memo = memo;

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { parsePortLock, PortLock, serializePortLock, updatePortLock } from './port-lock';
+import { problem, Problem } from '../model/problem';
 
 // The port lock file on disk: read once per model, written back when the App allocates other
-// ports (or, frozen, reported as stale).
+// ports (or, frozen, reported as stale). Its problems are the registry's: no policy owns the file.
 
 /** The port lock file as read at the start of a synthesis. */
 export interface PortLockState {
@@ -10,8 +11,8 @@ export interface PortLockState {
   /** Its text as on disk (kept current as it is rewritten). */
   text?: string;
   readonly previous?: PortLock;
-  /** Why it cannot be read, as cdk8s validation reports it. */
-  readonly error?: string;
+  /** Why it cannot be read. */
+  readonly problem?: Problem;
 }
 
 /** The lock file named by the settings, if any. */
@@ -22,21 +23,24 @@ export function readPortLock(file: string | undefined): PortLockState | undefine
   try {
     return { file, text, previous: parsePortLock(text, file) };
   } catch (e) {
-    return { file, text, error: `portLockFile: ${(e as Error).message}` };
+    return { file, text, problem: problem('PORT_LOCK_INVALID', ['portLockFile'], (e as Error).message) };
   }
 }
 
-/**
- * Records the App's allocated ports in the lock file. Returns why it cannot, when the lock is
- * frozen and stale.
- */
-export function writePortLock(lock: PortLockState, allocated: Record<string, Record<string, number>>, frozen: boolean): string | undefined {
+/** The text that records the App's allocated ports, when the file holds another. */
+export function portLockUpdate(lock: PortLockState, allocated: Record<string, Record<string, number>>): string | undefined {
   const text = serializePortLock(updatePortLock(lock.previous, allocated));
-  if (text === lock.text) return undefined;
-  if (frozen) {
-    return `portLockFile: ${lock.file} does not record the ports this App allocates; synthesise without portLockFrozen and commit the updated file`;
-  }
+  return text === lock.text ? undefined : text;
+}
+
+/** A frozen lock that the App's ports no longer match. */
+export function stalePortLock(lock: PortLockState): Problem {
+  const fix = 'synthesise without portLockFrozen and commit the updated file';
+  return problem('PORT_LOCK_STALE', ['portLockFile'], `${lock.file} does not record the ports this App allocates`, { fix: { constructs: fix, manifest: fix } });
+}
+
+/** Records the App's allocated ports in the lock file. */
+export function writePortLock(lock: PortLockState, text: string): void {
   writeFileSync(lock.file, text);
   lock.text = text;
-  return undefined;
 }

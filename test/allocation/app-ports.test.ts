@@ -201,8 +201,12 @@ describe('port lock file', () => {
     const file = lockIn();
     portsByService(appWith(file, [tls(1)]));
     const before = readFileSync(file, 'utf8');
-    expect(synthError(appWith(file, [tls(1), tls(2)], true)))
-      .toMatch(/portLockFile: .*egress-ports.lock.json does not record the ports this App allocates; synthesise without portLockFrozen/);
+    const stale = appWith(file, [tls(1), tls(2)], true);
+    expect(synthError(stale))
+      .toMatch(/\[AsmEgressRegistry\] portLockFile: .*egress-ports.lock.json does not record the ports this App allocates: synthesise without portLockFrozen/);
+    // As data too, by its code, before any synthesis.
+    expect(EgressRegistry.of(appWith(file, [tls(1), tls(2)], true)).errors.map((e) => [e.code, e.path, e.field]))
+      .toEqual([['PORT_LOCK_STALE', 'AsmEgressRegistry', 'portLockFile']]);
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(() => portsByService(appWith(file, [tls(1)], true))).not.toThrow();
   });
@@ -211,6 +215,7 @@ describe('port lock file', () => {
     const file = lockIn();
     writeFileSync(file, '{ "version": 1, "gateways": { "gw": { "k": "x" } } }');
     expect(synthError(appWith(file, [tls(1)]))).toMatch(/\[AsmEgressRegistry\] portLockFile: .*egress-ports.lock.json: .*must be an integer port/);
+    expect(EgressRegistry.of(appWith(file, [tls(1)])).errors.map((e) => e.code)).toEqual(['PORT_LOCK_INVALID']);
   });
 
   test('is written, with no gateways, when every port is explicit', () => {
