@@ -66,6 +66,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   defaultReleaseBranch: 'main',
   projenrcTs: true,
   packageManager: javascript.NodePackageManager.NPM,
+  // As the README says; the package's engines field tells npm users too.
+  minNodeVersion: '20.0.0',
+  // Before 1.0.0 a minor version may change the API (CHANGELOG): not yet stable.
+  stability: 'experimental',
 
   cdk8sVersion: '2.70.0',
   constructsVersion: '10.4.2',
@@ -250,13 +254,15 @@ project.addTask('bench:cli', {
 project.package.addVersion(VERSION);
 // Every maintained cdk8s-plus, side by side: tests build the same App with each (their package
 // names differ per Kubernetes version, so no npm alias is needed to install two).
-project.addDevDeps('cdk8s-plus-28@^2.5.6', 'cdk8s-plus-33@^2.5.57');
+project.addDevDeps('cdk8s-plus-28@^2.5.6', 'cdk8s-plus-33@^2.5.57', 'cdk8s-plus-34@^2.0.54');
 // The package ships lib/, the assembly, the bin, the docs and the example manifests that the
 // README's commands read; none of the repository's machinery (CI, the example app, fixtures).
 project.npmignore?.exclude('/examples/*', '/scripts/', '/imports/*.ts', '/.ci/', '/cdk8s.yaml', '/rosetta/');
 project.npmignore?.include('/examples/manifests/');
 // The example app writes where packaging does not (dist/ holds the packaged library).
 project.gitignore.exclude('/examples/dist/');
+// jsii-rosetta's cache of compiled examples: a stale one would be packed, or reused by the tests.
+project.gitignore.exclude('/.jsii.tabl.json');
 // `npm run package` works from a fresh clone: it compiles first (in `build` too, a few seconds,
 // rather than ever packing a stale lib/), and packages JavaScript only: the other languages'
 // packaging needs their toolchains and registries (`npx projen package-all` where they are).
