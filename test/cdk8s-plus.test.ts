@@ -1,15 +1,16 @@
 import { App, Chart } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
+import * as plus34 from 'cdk8s-plus-34';
 import { IConstruct } from 'constructs';
 import {
   EgressOutput, EgressRule, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride,
 } from '../src';
 import { synthError, synthObjects, testApp } from './util/synth';
 
-// The same App with cdk8s-plus-28 and with cdk8s-plus-33, installed side by side: each release has
+// The same App with cdk8s-plus-28, -33 and -34 (the newest), installed side by side: each release has
 // classes of its own (a Deployment of one is not assignable to an IPodSelector of another), and the
-// library reads workloads by their shape, so both compile against EgressSource.fromWorkload and
+// library reads workloads by their shape, so all compile against EgressSource.fromWorkload and
 // give the same output. The library itself depends on no cdk8s-plus.
 
 const GATEWAY = 'egressgateway-a';
@@ -53,6 +54,17 @@ const RELEASES: Record<string, MakeWorkloads> = {
       agents: plus33.Pods.select(telemetry, 'Agents', { labels: { app: 'otel-agent' }, namespaces: plus33.Namespaces.all(telemetry, 'All') }),
     };
   },
+  'cdk8s-plus-34': (payments, reports, telemetry) => {
+    const account = new plus34.ServiceAccount(payments, 'Account', { metadata: { name: 'payments-api' } });
+    return {
+      api: new plus34.Deployment(payments, 'Api', { containers: [{ image: 'payments:1', portNumber: 8080 }], serviceAccount: account }),
+      nightly: new plus34.Job(reports, 'Nightly', { containers: [{ image: 'reports:1' }] }),
+      reports: plus34.Pods.select(reports, 'Reports', {
+        labels: { app: 'reports' }, namespaces: plus34.Namespaces.select(reports, 'Namespace', { names: ['analytics'] }),
+      }),
+      agents: plus34.Pods.select(telemetry, 'Agents', { labels: { app: 'otel-agent' }, namespaces: plus34.Namespaces.all(telemetry, 'All') }),
+    };
+  },
 };
 
 /** A platform chart with the gateway's policy, and team charts that contribute rules from their workloads. */
@@ -81,10 +93,10 @@ const isSubset = (small: Record<string, string>, big: Record<string, string>) =>
 /** cdk8s-plus's own objects: each release writes its workloads with defaults of its own. */
 const WORKLOAD_KINDS = ['Deployment', 'Job', 'ServiceAccount'];
 
-test('the same App gives the same output with cdk8s-plus-28 and cdk8s-plus-33', () => {
-  const [with28, with33] = [RELEASES['cdk8s-plus-28'], RELEASES['cdk8s-plus-33']]
-    .map((make) => synthObjects(teamsApp(make)).filter((o) => !WORKLOAD_KINDS.includes(o.kind)));
-  expect(with33).toEqual(with28);
+test('the same App gives the same output with cdk8s-plus-28, -33 and -34', () => {
+  const [with28, ...newer] = Object.values(RELEASES).map((make) => synthObjects(teamsApp(make)).filter((o) => !WORKLOAD_KINDS.includes(o.kind)));
+  expect(newer).toHaveLength(2);
+  for (const output of newer) expect(output).toEqual(with28);
   // A guard against two equally empty outputs.
   expect(byKind(with28, 'ASMEgressTrafficPolicy')).toHaveLength(2);
   expect(byKind(with28, 'NetworkPolicy')).toHaveLength(3);

@@ -90,7 +90,11 @@ function userApp(name: string, plus: string | undefined, files: Record<string, s
     private: true,
     dependencies: { cdk8s: linked('cdk8s'), constructs: linked('constructs'), ...(plus ? { [plus]: linked(plus) } : {}) },
     devDependencies: {
-      'cdk8s-cli': linked('cdk8s-cli'), 'typescript': linked('typescript'), 'ts-node': linked('ts-node'), '@types/node': linked('@types/node'),
+      'cdk8s-cli': linked('cdk8s-cli'),
+      'typescript': linked('typescript'),
+      'ts-node': linked('ts-node'),
+      '@types/node': linked('@types/node'),
+      '@types/jest': linked('@types/jest'),
     },
   }, undefined, 2));
   for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
@@ -163,7 +167,10 @@ app.synth();
 /** cdk8s-plus's own objects: each release writes its workloads with defaults of its own. */
 const WORKLOAD_KINDS = ['Deployment', 'Job', 'ServiceAccount'];
 
-describe.each(['cdk8s-plus-33', 'cdk8s-plus-28'])('in an app with %s', (plus) => {
+/** Every cdk8s-plus the library is tested with: the baseline, the one `cdk8s init` scaffolds, the newest. */
+const RELEASES = ['cdk8s-plus-34', 'cdk8s-plus-33', 'cdk8s-plus-28'];
+
+describe.each(RELEASES)('in an app with %s', (plus) => {
   let app: UserApp;
   let objects: any[];
 
@@ -197,11 +204,11 @@ describe.each(['cdk8s-plus-33', 'cdk8s-plus-28'])('in an app with %s', (plus) =>
   });
 });
 
-test('the library\'s objects are the same with cdk8s-plus-28 and cdk8s-plus-33', () => {
+test('the library\'s objects are the same with every cdk8s-plus', () => {
   const own = (name: string) => synthesised(join(work, name)).filter((o) => !WORKLOAD_KINDS.includes(o.kind));
   const with33 = own('cdk8s-plus-33');
   expect(with33.length).toBeGreaterThan(5);
-  expect(own('cdk8s-plus-28')).toEqual(with33);
+  for (const plus of RELEASES) expect(own(plus)).toEqual(with33);
 });
 
 test('an app without cdk8s-plus, whose sources are namespaces and labels, installs and synthesises Istio output with its Service and NetworkPolicies', () => {
@@ -244,7 +251,9 @@ describe('the README', () => {
 
   beforeAll(() => {
     const snippet = /```ts[^\n]*\n([\s\S]*?)^```$/m.exec(readmeSection('Use it in an existing cdk8s app'))![1];
-    app = userApp('readme', 'cdk8s-plus-33', { 'main.ts': snippet });
+    // With the test that `cdk8s init` scaffolds next to main.ts, which imports its chart.
+    const template = join(REPO, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app');
+    app = userApp('readme', 'cdk8s-plus-33', { 'main.ts': snippet, 'main.test.ts': readFileSync(join(template, 'main.test.ts'), 'utf8') });
   });
 
   test('"Use it in an existing cdk8s app": `npx cdk8s synth` writes the policy it describes', () => {
@@ -275,7 +284,8 @@ describe('the README', () => {
       for (const step of transcript.split(/^\$ /m).filter((s) => s !== '')) {
         const [command, ...expected] = step.replace(/\n$/, '').split('\n');
         commands.push(command);
-        const result = run('bash', ['-c', `${command} 2>&1`], app.dir, { env: npmEnv(), allowFailure: true });
+        // Both streams, as a terminal shows them, also when the command redirects its output.
+        const result = run('bash', ['-c', `{ ${command}; } 2>&1`], app.dir, { env: npmEnv(), allowFailure: true });
         const output = result.stdout.replace(/\n$/, '');
         const actual = output === '' ? [] : output.split('\n');
         expect({ command, output: matches(expected, actual) ? expected : actual }).toEqual({ command, output: expected });
@@ -284,7 +294,7 @@ describe('the README', () => {
     expect(commands.filter((c) => c.includes('asm-egress')).length).toBeGreaterThanOrEqual(5);
   });
 
-  test('the program that `asm-egress import` wrote type-checks against the installed package', () => {
+  test('the program that `asm-egress import` wrote, and the app with its scaffolded test, type-check against the installed package', () => {
     expect(readFileSync(join(app.dir, 'egress.ts'), 'utf8')).toContain('from \'cdk8s-asm-egress\'');
     run('npx', ['tsc', '--noEmit', '-p', '.'], app.dir, { env: npmEnv() });
   });
