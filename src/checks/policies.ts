@@ -45,10 +45,10 @@ function checkPolicy(policy: PolicyModel): Problem[] {
   const byName = new Map<string, { service: ServiceModel; subject: string }>();
   for (const rule of policy.rules) {
     if (rule.sources.length === 0) {
-      at(rule.subject, 'RULE_WITHOUT_SOURCE', ['from'], 'the rule has no source', { fix: { constructs: 'add one with allowFrom()', manifest: 'add one to from' } });
+      at(rule.subject, 'RULE_WITHOUT_SOURCE', ['from'], 'the rule has no source', { fix: { constructs: 'add one with allowFrom()', manifest: 'add a source under from' } });
     }
     if (rule.services.length === 0) {
-      at(rule.subject, 'RULE_WITHOUT_DESTINATION', ['to'], 'the rule has no destination', { fix: { constructs: 'add one with allowTo()', manifest: 'add one to to' } });
+      at(rule.subject, 'RULE_WITHOUT_DESTINATION', ['to'], 'the rule has no destination', { fix: { constructs: 'add one with allowTo()', manifest: 'add a service under to' } });
     }
     // The same entry twice in one rule would be written twice into the CRD.
     rule.sources.forEach((source, i) => {
