@@ -7,7 +7,8 @@ import { EgressTrafficPolicy } from './egress-traffic-policy';
 import { EgressError } from './model/error';
 import { includesAmbient, includesIstio } from './model/output';
 import { formatSelector } from './model/selector';
-import { holdsAmbientOutput, widenedSelectorsByPolicy, widenSelectors, withoutSelector } from './query/ambient-access';
+import { widenSelectors, withoutSelector } from './query/ambient-access';
+import { asDeployed } from './query/deployed-access';
 import { hostMatches, pairKey, routeKey, sourceMatches } from './query/matching';
 import { flowchart } from './query/mermaid';
 import { formatManifestProblems, readManifestAccess } from './query/read-access';
@@ -46,7 +47,7 @@ export class EgressQuery {
     if (problems.length > 0) {
       throw new EgressError(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`, problems.map((p) => p.problem), 'manifest');
     }
-    return new EgressQuery(holdsAmbientOutput(objects) ? widenSelectors(accesses, widenedSelectorsByPolicy(objects)) : accesses, overrides);
+    return new EgressQuery(asDeployed(accesses, objects), overrides);
   }
 
   /** A query of accesses read already (by `asm-egress diff` and `graph`). @internal */

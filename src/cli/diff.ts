@@ -1,14 +1,11 @@
 import { CliFailure, Command, EXIT_OK, EXIT_USAGE, usageError } from './command';
 import { readInputs } from './input';
-import { forEachPolicyObject, QUIET_OPTION } from './load';
-import { diagnosticOf } from './locate';
+import { QUIET_OPTION } from './load';
 import { Diagnostic, plural, printDiagnostics } from './output';
-import { EgressAccess, EgressGuardrailOverride } from '../egress-access';
+import { readSides } from './policy-access';
 import { EgressDiff } from '../egress-diff';
 import { EgressQuery } from '../egress-query';
-import { holdsAmbientOutput, widenedSelectorsByPolicy, widenSelectors } from '../query/ambient-access';
 import { diffJson } from '../query/diff-report';
-import { nameWorkloads, readPolicyAccess, WorkloadObject, workloadsOf } from '../query/read-access';
 
 /** Exit status when access changes: what a CI job checks to flag a pull request. */
 const EXIT_CHANGED = 1;
@@ -67,37 +64,20 @@ export const diffCommand: Command = {
     // Both files are read before either fails, so that every problem is listed at once.
     const inputs = readInputs(args.positionals, io, 'diff');
     const diagnostics: Diagnostic[] = [...inputs.warnings];
-    const sides: [EgressAccess[], EgressAccess[]] = [[], []];
-    const policyObjects: [unknown[], unknown[]] = [[], []];
-    const overrides: [EgressGuardrailOverride[], EgressGuardrailOverride[]] = [[], []];
-    // The workloads of each side name the sources that select by cdk8s-plus's address label.
-    const workloads: [WorkloadObject[], WorkloadObject[]] = [[], []];
-    forEachPolicyObject(inputs, diagnostics, (policy, value) => {
-      const { accesses, overrides: lines, problems } = readPolicyAccess(value);
-      for (const p of problems) diagnostics.push(diagnosticOf(policy, p));
-      sides[policy.document.fileIndex].push(...accesses);
-      overrides[policy.document.fileIndex].push(...lines);
-      policyObjects[policy.document.fileIndex].push(value);
-    }, (object, value) => workloads[object.document.fileIndex].push(...workloadsOf([value])));
-    const policyCounts = policyObjects.map((objects) => objects.length);
-    // Ambient output admits a widened selector's whole namespace: read the file as it is deployed.
-    for (const side of [0, 1] as const) {
-      const values = inputs.documents.filter((d) => d.fileIndex === side).map((d) => d.value);
-      if (holdsAmbientOutput(values)) sides[side] = widenSelectors(sides[side], widenedSelectorsByPolicy(policyObjects[side]));
-    }
+    const sides = readSides(inputs, diagnostics, 2, (fileIndex) => fileIndex);
     printDiagnostics(diagnostics, io, args.values.quiet === true);
     // A file without policies would read as "no access", and two of them as "no change": a CI job
     // would then pass a pull request that widens egress (as Istio-only output does). An error of
     // the file as a whole, at its first line, after the warnings about what it holds.
     const withoutPolicy: Diagnostic[] = inputs.files
       .map((file, fileIndex) => ({ file, fileIndex, line: 1, column: 1, message: NO_POLICY, severity: 'error' as const }))
-      .filter((d) => policyCounts[d.fileIndex] === 0);
+      .filter((d) => sides[d.fileIndex].policies === 0);
     printDiagnostics(withoutPolicy, io);
     if (diagnostics.some((d) => d.severity === 'error')) throw new CliFailure(['asm-egress diff: the policies cannot be read']);
     if (withoutPolicy.length > 0) return EXIT_USAGE;
 
-    const diff = EgressDiff.between(EgressQuery._fromAccesses(nameWorkloads(sides[0], workloads[0]), overrides[0]),
-      EgressQuery._fromAccesses(nameWorkloads(sides[1], workloads[1]), overrides[1]));
+    const [before, after] = sides.map((side) => EgressQuery._fromAccesses(side.accesses, side.overrides));
+    const diff = EgressDiff.between(before, after);
     const status = diff.isEmpty ? EXIT_OK : EXIT_CHANGED;
     if (format === 'markdown') {
       io.stdout(diff.toMarkdown());

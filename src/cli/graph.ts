@@ -1,12 +1,9 @@
 import { CliFailure, Command, EXIT_OK, EXIT_USAGE } from './command';
 import { readInputs } from './input';
-import { forEachPolicyObject } from './load';
-import { diagnosticOf } from './locate';
 import { Diagnostic, plural, printDiagnostics } from './output';
-import { EgressAccess } from '../egress-access';
+import { readSides } from './policy-access';
 import { EgressQuery } from '../egress-query';
 import { drawFlowchart, MERMAID_MAX_EDGES, MERMAID_MAX_TEXT } from '../query/mermaid';
-import { readPolicyAccess } from '../query/read-access';
 
 /**
  * `asm-egress graph FILE...`: who may reach what, as a Mermaid flowchart, read from the policies as
@@ -23,7 +20,9 @@ export const graphCommand: Command = {
     'external services on the right, each edge labelled with the gateway port. A thick arrow is HTTP',
     'that the gateway upgrades to HTTPS; a plain one passes through as sent. A source reaches a',
     'service exactly when a path joins them. Put it in a ```mermaid block to render it on GitHub.',
-    'Each policy is checked field by field as lint checks it, as diff does.',
+    'Each policy is checked field by field as lint checks it, as diff does. In input that holds',
+    'ambient output (a ServiceEntry enrolled to a waypoint), a source that its policy widens to its',
+    'namespace (UNENFORCED_SELECTOR in the guardrail-overrides annotation) is drawn as that namespace.',
   ],
   exitStatus: [
     'Exit status: 0 success; 2 usage error, unreadable file, YAML that does not parse, input without',
@@ -33,14 +32,7 @@ export const graphCommand: Command = {
   run(args, io) {
     const inputs = readInputs(args.positionals, io, 'graph');
     const diagnostics: Diagnostic[] = [...inputs.warnings];
-    const accesses: EgressAccess[] = [];
-    let policies = 0;
-    forEachPolicyObject(inputs, diagnostics, (policy, value) => {
-      const read = readPolicyAccess(value);
-      for (const p of read.problems) diagnostics.push(diagnosticOf(policy, p));
-      accesses.push(...read.accesses);
-      policies++;
-    });
+    const [{ accesses, policies }] = readSides(inputs, diagnostics, 1, () => 0);
     if (policies === 0) {
       diagnostics.push({ file: inputs.files[0], fileIndex: 0, line: 1, column: 1, message: 'no ASMEgressTrafficPolicy in the input', severity: 'error' });
     }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Yaml } from 'cdk8s';
-import { EgressQuery } from '../../src';
+import { EgressQuery, GuardrailOverride } from '../../src';
 import { main } from '../../src/cli/main';
 import { largePolicies, yamlOf } from '../util/large-policies';
 import { EXAMPLE_MANIFESTS } from '../util/synth';
@@ -31,6 +31,25 @@ describe('asm-egress graph', () => {
     const result = run('graph', ...files);
     expect(result).toEqual({ status: 0, stdout: EgressQuery.fromManifests(files.flatMap((f) => Yaml.load(f))).toMermaid(), stderr: '' });
     expect(result.stdout.split('\n').filter((l) => l.startsWith('  subgraph '))).toEqual(['  subgraph gw0["egressgateway-a"]', '  subgraph gw1["egressgateway-b"]']);
+  });
+
+  test('ambient output: a selector that its policy widens is drawn as its namespace, as EgressQuery.fromManifests draws it', () => {
+    // The documented Example 2 with both selectors widened, rendered for ambient mode by the CLI.
+    const [policy] = Yaml.load(join(FIXTURES, 'example-2.yaml'));
+    policy.metadata.annotations = {
+      [GuardrailOverride.ANNOTATION]: ['source mytest{app=sleep-a}: UNENFORCED_SELECTOR: reason', 'source mytest{app=sleep-b}: UNENFORCED_SELECTOR: reason'].join('\n'),
+    };
+    writeFileSync(join(dir, 'policy.yaml'), Yaml.stringify(policy));
+    const rendered = run('render', '--ambient', join(dir, 'policy.yaml'));
+    expect(rendered.status).toBe(0);
+    const file = join(dir, 'ambient.yaml');
+    writeFileSync(file, rendered.stdout);
+
+    const result = run('graph', file);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(EgressQuery.fromManifests(Yaml.load(file)).toMermaid());
+    // One source node: the waypoint admits every workload of mytest, whatever its labels.
+    expect(result.stdout.split('\n').filter((l) => /^  s\d+\[/.test(l))).toEqual(['  s0["mytest"]']);
   });
 
   test('warns when the graph is larger than Mermaid renders by default (500 edges), still writing it', () => {
