@@ -1,6 +1,6 @@
 // What a policy allows, as plain data: which sources reach which destinations, and how.
 
-/** A workload that sends traffic, as a query names it: its namespace and pod labels. */
+/** A workload that sends traffic, as a query names it: its namespace, pod labels and service account. */
 export interface EgressWorkload {
   /** Namespace of the workload. */
   readonly namespace: string;
@@ -10,9 +10,19 @@ export interface EgressWorkload {
    * @default - no labels: only rules without a workload selector match
    */
   readonly labels?: { [key: string]: string };
+
+  /**
+   * Service account that the workload's pods run as. It matters only for sources that the output
+   * admits by service account (see `EgressSourceSelector.serviceAccount`).
+   * @default 'default' (the one Kubernetes gives a pod that names none)
+   */
+  readonly serviceAccount?: string;
 }
 
-/** The sources a rule allows: a namespace and an optional workload selector. */
+/**
+ * The sources a rule allows: a namespace, an optional workload selector and, where the output
+ * admits them by it, a service account.
+ */
 export interface EgressSourceSelector {
   /** Namespace of the sources; `*` for every namespace. */
   readonly namespace: string;
@@ -22,6 +32,16 @@ export interface EgressSourceSelector {
    * @default - every workload of the namespace
    */
   readonly workloadSelector?: { [key: string]: string };
+
+  /**
+   * The service account that the sources must run as: the one whose principal
+   * (`<trust domain>/ns/<namespace>/sa/<name>`) the Istio output's gateway or the ambient output's
+   * waypoint admits them by, read from their AuthorizationPolicies (ASM's CRD has no such field).
+   * When the gateway or waypoint admits the namespace on that port by several service accounts,
+   * there is one access for each.
+   * @default - any service account: the output is ASM alone, or admits the whole namespace
+   */
+  readonly serviceAccount?: string;
 
   /**
    * The workload the selector stands for, as `Deployment team-a/web`, when it selects by the label

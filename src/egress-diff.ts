@@ -1,7 +1,7 @@
 import { EgressAccess, EgressDestination, EgressGuardrailOverride, EgressSourceSelector } from './egress-access';
 import { EgressQuery } from './egress-query';
 import { diffMarkdown } from './query/diff-report';
-import { formatRoute, hostMatches, pairKey, pairText, routeKey, sourceMatches } from './query/matching';
+import { formatRoute, hostMatches, pairKey, pairText, routeKey, sourceCovers } from './query/matching';
 
 /** A source and destination allowed before and after, whose way through the gateway changed. */
 export interface EgressAccessChange {
@@ -25,9 +25,10 @@ export interface EgressAccessChange {
  * Gained and lost are decided by coverage, with the matching of `EgressQuery`: a source and
  * destination allowed after is gained only if no pair allowed before covers it, and one allowed
  * before is lost only if no pair allowed after covers it. A pair covers another when its namespace
- * is `*` or the same, its workload selector is a subset of the other's, its host is the same or a
- * `*.` wildcard that matches it, and its port and protocol are the same. So narrowing a source or
- * host is only lost access, and widening one is only gained access.
+ * is `*` or the same, its workload selector is a subset of the other's, it admits any service
+ * account or the same one, its host is the same or a `*.` wildcard that matches it, and its port
+ * and protocol are the same. So narrowing a source or host is only lost access, and widening one
+ * is only gained access; another service account (`EgressSourceSelector.serviceAccount`) is both.
  *
  * Guardrail overrides (the lines of the policies' overrides annotations) that a change adds or
  * removes are listed apart: they change no access by themselves, but a reviewer must see them.
@@ -93,7 +94,7 @@ export class EgressDiff {
    * `+ <source> -> <host>:<port>/<protocol> via <gateway>:<port>` for gained access, `-` for lost,
    * `~ <source> -> <destination>: <what changed>` for changed; empty when nothing changes. A source
    * is `<namespace>{<labels>}`, or the workload it stands for (`Deployment team-a/web`, see
-   * `EgressSourceSelector.workload`).
+   * `EgressSourceSelector.workload`), followed by ` as sa/<name>` where it has a service account.
    */
   public format(): string {
     const lines = [
@@ -134,7 +135,7 @@ function overridesMissing(side: EgressGuardrailOverride[], other: EgressGuardrai
  * lets reach a host also reaches it by `by`, on the same port and protocol.
  */
 function covers(by: EgressAccess, pair: EgressAccess): boolean {
-  return sourceMatches(by, { namespace: pair.source.namespace, labels: pair.source.workloadSelector })
+  return sourceCovers(by.source, pair.source)
     && hostMatches(by.destination.host, pair.destination.host)
     && by.destination.port === pair.destination.port
     && by.destination.protocol === pair.destination.protocol;

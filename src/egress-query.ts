@@ -12,6 +12,7 @@ import { asDeployed } from './query/deployed-access';
 import { hostMatches, pairKey, routeKey, sourceMatches } from './query/matching';
 import { flowchart } from './query/mermaid';
 import { formatManifestProblems, readManifestAccess } from './query/read-access';
+import { withServiceAccounts } from './query/service-accounts';
 
 /**
  * Questions about what an egress policy allows, answered from the synthesised
@@ -20,7 +21,9 @@ import { formatManifestProblems, readManifestAccess } from './query/read-access'
  *
  * Matching follows ASM: a rule's source matches a workload in the same namespace (or any
  * namespace for `*`) whose labels include all of the rule's `workloadSelector`; a host matches
- * exactly, or a `*.` wildcard matches every subdomain; ports match exactly.
+ * exactly, or a `*.` wildcard matches every subdomain; ports match exactly. Where the Istio or
+ * ambient output admits a source by its service account (`EgressSourceSelector.serviceAccount`),
+ * the workload must run as that service account too.
  *
  * @example
  * const query = EgressQuery.fromApp(app);
@@ -38,7 +41,9 @@ export class EgressQuery {
    *
    * When the objects hold ambient-mode output (a ServiceEntry enrolled to a waypoint), the
    * sources that a policy's overrides annotation widens (`Guardrail.UNENFORCED_SELECTOR`) are
-   * answered as the waypoint admits them: every workload of their namespace.
+   * answered as the waypoint admits them: every workload of their namespace. Where Istio or
+   * ambient AuthorizationPolicies among the objects admit a source by its principal, its accesses
+   * have that service account (see `EgressSourceSelector.serviceAccount`).
    * @param objects Kubernetes objects as plain JSON
    * @throws listing every problem of every policy object that cannot be read
    */
@@ -68,6 +73,10 @@ export class EgressQuery {
    * admits: a source with a service account keeps its `workloadSelector` (the service account is
    * taken to identify the workload), and a selector source widened by
    * `Guardrail.UNENFORCED_SELECTOR` has none: every workload of its namespace matches.
+   *
+   * With Istio or ambient output, a source that the synthesised AuthorizationPolicies admit by its
+   * principal has that service account (`EgressSourceSelector.serviceAccount`), read from them as
+   * `fromManifests()` reads it: ASM's CRD has no field for it, so ASM output alone admits any.
    * @throws if the App is invalid
    */
   public static fromApp(app: App): EgressQuery {
@@ -96,7 +105,9 @@ export class EgressQuery {
     if (problems.length > 0) {
       throw new EgressError(`EgressQuery: cannot read the egress policies:\n${formatManifestProblems(objects, problems)}`, problems.map((p) => p.problem), 'manifest');
     }
-    return new EgressQuery(widenSelectors(accesses, widened).map((a) => (namespaceWide.has(a.policy) ? withoutSelector(a) : a)), overrides);
+    const deployed = widenSelectors(accesses, widened).map((a) => (namespaceWide.has(a.policy) ? withoutSelector(a) : a));
+    // Service accounts are read from the synthesised AuthorizationPolicies, as from YAML.
+    return new EgressQuery(withServiceAccounts(deployed, objects), overrides);
   }
 
   private readonly accesses: EgressAccess[];
@@ -113,8 +124,9 @@ export class EgressQuery {
 
   /**
    * Every source and destination pair that the policies allow, with the way it takes: one entry per
-   * rule, source, host and port, in the order of the policies and rules. A pair that two rules (or
-   * two services, or two policies) allow appears once for each.
+   * rule, source, host and port (and service account, where the gateway or waypoint admits the
+   * source's namespace on that port by several), in the order of the policies and rules. A pair
+   * that two rules (or two services, or two policies) allow appears once for each.
    */
   public allowedPairs(): EgressAccess[] {
     return this.accesses.map(copy);
@@ -130,7 +142,7 @@ export class EgressQuery {
    * whether the gateway originates TLS. When the matching rules take different routes (another
    * gateway, gateway port or TLS origination), the answer says so with `ambiguous: true`, and
    * `matches` lists them all; the route described is that of the first one.
-   * @param workload namespace and pod labels of the workload
+   * @param workload namespace, pod labels and service account of the workload
    * @param host the host the application connects to; a trailing dot (`api.example.com.`) is ignored
    * @param port the port the application connects to
    */

@@ -11,7 +11,7 @@ import { formatSelector } from '../model/selector';
 // a policy widens in one rule reads as widened in every rule of that policy (wider, never narrower).
 
 /** Istio's label that enrols a ServiceEntry to a waypoint: what marks the ambient output among manifests. */
-const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
+export const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
 
 /** Whether manifests hold ambient output: a ServiceEntry enrolled to a waypoint. */
 export function holdsAmbientOutput(objects: unknown[]): boolean {

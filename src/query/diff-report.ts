@@ -1,8 +1,7 @@
 import type { EgressAccess, EgressGuardrailOverride } from '../egress-access';
 import type { EgressAccessChange, EgressDiff } from '../egress-diff';
-import { formatDestination } from './matching';
+import { formatDestination, formatSource } from './matching';
 import { flowchart, GraphEntry } from './mermaid';
-import { formatSelector } from '../model/selector';
 
 // A diff for reviewers: Markdown for a pull-request comment (grouped by gateway, bounded in size
 // whatever the change), and JSON for machines (everything).
@@ -169,7 +168,7 @@ function byGateway(diff: EgressDiff): GatewayChanges[] {
 }
 
 function source(a: { readonly source: EgressAccess['source'] }): string {
-  return formatSelector(a.source.namespace, a.source.workloadSelector);
+  return formatSource(a.source);
 }
 
 /** The way through the gateway: `port 444`, `port 80, TLS origination to 443`. */

@@ -1,6 +1,5 @@
 import type { EgressAccess } from '../egress-access';
-import { formatDestination } from './matching';
-import { formatSelector } from '../model/selector';
+import { formatDestination, formatSource } from './matching';
 
 // Who may reach what, as a Mermaid flowchart: sources -> gateway -> external services.
 //
@@ -68,7 +67,7 @@ export function drawFlowchart(entries: GraphEntry[], options: FlowchartOptions =
     const key = JSON.stringify([edge.destination, edge.label, edge.upgraded, edge.kind ?? '']);
     const entry = edges.get(key) ?? { edge, sources: new Set<string>(), rules: new Set<string>() };
     edges.set(key, entry);
-    entry.sources.add(formatSelector(access.source.namespace, access.source.workloadSelector));
+    entry.sources.add(formatSource(access.source));
     if (access.rule !== undefined) entry.rules.add(access.rule);
   }
 

@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { Example1, Example2, Example3 } from '../../examples/documented-examples';
-import { EgressAccess, EgressDiff, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../../src';
+import { EgressAccess, EgressDiff, EgressOutput, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../../src';
 import { flowchart, label } from '../../src/query/mermaid';
 import { expectedPath, parseMermaid, pathsOf } from '../util/mermaid';
 import { testApp } from '../util/synth';
@@ -73,6 +73,19 @@ describe('EgressQuery.toMermaid', () => {
     // Three groups of sources: {team-a}, {team-b}, and the three that reach logs.
     if (!parsed.ok) throw new Error(parsed.error);
     expect(parsed.subgraphs.map((s) => [s.title, s.nodes.length])).toEqual([['gw', 3]]);
+  });
+
+  test('a source that the Istio output admits by its service account is drawn with it', () => {
+    const app = testApp();
+    const policy = new EgressTrafficPolicy(new Chart(app, 'c'), 'gw', { gateway: 'gw', output: EgressOutput.ASM_AND_ISTIO });
+    const api = ExternalService.https('api', { hosts: ['api.example.com'], gatewayPort: 10443 });
+    const logs = ExternalService.tls('logs', { hosts: ['logs.example.com'], gatewayPort: 10445 });
+    policy.addRule('web').allowFrom(EgressSource.namespace('team-a', { serviceAccountName: 'web' })).allowTo(api);
+    policy.addRule('batch').allowFrom(EgressSource.namespace('team-b', { serviceAccountName: 'batch' })).allowTo(logs);
+    const query = EgressQuery.fromApp(app);
+    const [parsed] = parseMermaid([query.toMermaid()]);
+    expect(pathsOf(parsed)).toEqual([...new Set(query.allowedPairs().map((a) => expectedPath(a)))].sort());
+    expect(parsed.ok && parsed.vertices.filter((v) => v.text.startsWith('team-')).map((v) => v.text).sort()).toEqual(['team-a as sa/web', 'team-b as sa/batch']);
   });
 
   test('the same accesses in any order draw the same text', () => {

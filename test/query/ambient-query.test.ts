@@ -30,11 +30,16 @@ describe('EgressQuery.fromApp', () => {
     expect(query.allowedPairs().map((a) => a.source)).toEqual([{ namespace: 'mytest' }, { namespace: 'mytest' }]);
   });
 
-  test('sources with service accounts keep their selectors', () => {
+  test('sources with service accounts keep their selectors, and are admitted by their service account only', () => {
     const query = EgressQuery.fromApp(app(EgressOutput.AMBIENT, (a) => new Example2(a, 'example-2', serviceAccountSources)));
-    expect(query.canReach(sleepB, 'www.aliyun.com', 443).allowed).toBe(true);
-    expect(query.canReach(sleepB, 'httpbin.org', 443).allowed).toBe(false);
-    expect(query.canReach(other, 'www.aliyun.com', 443).allowed).toBe(false);
+    const asSleepB = { ...sleepB, serviceAccount: 'sleep-b' };
+    expect(query.canReach(asSleepB, 'www.aliyun.com', 443).allowed).toBe(true);
+    expect(query.canReach(asSleepB, 'httpbin.org', 443).allowed).toBe(false);
+    expect(query.canReach({ ...other, serviceAccount: 'sleep-b' }, 'www.aliyun.com', 443).allowed).toBe(false);
+    // The waypoint admits principal sleep-b: the same pods under another service account are refused.
+    expect(query.canReach({ ...sleepB, serviceAccount: 'sleep-a' }, 'www.aliyun.com', 443).allowed).toBe(false);
+    expect(query.canReach(sleepB, 'www.aliyun.com', 443).allowed).toBe(false);
+    expect(query.reachableFrom(asSleepB).map((a) => a.source)).toEqual([{ namespace: 'mytest', workloadSelector: { app: 'sleep-b' }, serviceAccount: 'sleep-b' }]);
   });
 
   test('the ASM output enforces the selector, override or not', () => {

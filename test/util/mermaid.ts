@@ -57,8 +57,9 @@ export function pathsOf(parsed: ParsedMermaid): string[] {
 
 /** The path that an allowed pair should be, in the form of pathsOf(). */
 export function expectedPath(a: EgressAccess, style = ''): string {
-  const source = a.source.workloadSelector
+  const selector = a.source.workloadSelector
     ? `${a.source.namespace}{${Object.entries(a.source.workloadSelector).map(([k, v]) => `${k}=${v}`).join(',')}}` : a.source.namespace;
+  const source = a.source.serviceAccount !== undefined ? `${selector} as sa/${a.source.serviceAccount}` : selector;
   const port = a.gatewayPort !== undefined ? `:${a.gatewayPort}` : 'ASM-allocated port';
   const route = a.tlsOrigination ? `${port}, TLS to :${a.upstreamPort}` : port;
   return `${source} -> ${a.destination.host}:${a.destination.port}/${a.destination.protocol} | ${a.gateway} | ${route} | ${a.tlsOrigination ? 'thick' : 'normal'} | ${style}`;
