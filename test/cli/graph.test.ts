@@ -61,6 +61,16 @@ describe('asm-egress graph', () => {
     expect(result.stderr).toMatch(/^asm-egress graph: warning: 620 edges and \d+ characters: Mermaid renders at most 500 edges and 50,000 characters unless configured otherwise/);
   });
 
+  test('--quiet prints errors only: no skipped objects, no size warning', () => {
+    const file = join(dir, 'large-mixed.yaml');
+    writeFileSync(file, `${yamlOf(largePolicies(2, 300))}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n`);
+    const loud = run('graph', file);
+    expect(loud.stderr.split('\n').filter((l) => l.includes('warning')).length).toBe(2);
+    const quiet = run('graph', '--quiet', file);
+    expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(quiet.stdout).toBe(loud.stdout);
+  });
+
   test('exit 2: input without a policy, a policy that cannot be read, a missing file', () => {
     const other = join(dir, 'other.yaml');
     writeFileSync(other, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n');
@@ -82,7 +92,7 @@ describe('asm-egress graph', () => {
   test('--help says what it draws', () => {
     const help = run('graph', '--help');
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: asm-egress graph FILE\.\.\.\n/);
+    expect(help.stdout).toMatch(/^Usage: asm-egress graph \[--quiet\] FILE\.\.\.\n/);
     expect(help.stdout).toContain('A thick arrow is HTTP');
     expect(run('--help').stdout).toContain('  graph   Draw who may reach what as a Mermaid flowchart');
   });
