@@ -2,6 +2,7 @@ import { readFileSync } from 'fs';
 import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, YAMLError } from 'yaml';
 import { CliFailure, CliIo, usageError } from './command';
 import { Diagnostic } from './output';
+import { withoutTabKnockOns } from './yaml-errors';
 import type { FieldPath } from '../model/problem';
 
 // Input files as YAML documents that remember where every node came from, so that a problem
@@ -60,7 +61,7 @@ export function readInputs(paths: string[], io: CliIo, command: string): Inputs 
     }
     for (const document of parsed) {
       if (document.errors.length > 0) {
-        for (const error of document.errors) {
+        for (const error of withoutTabKnockOns(document, text, lines)) {
           const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
           failures.push(`${file}:${pos.line}:${pos.col}: ${firstLine(error.message)}${yamlHint(error)}`);
         }

@@ -204,25 +204,46 @@ describe('common YAML mistakes: their real position, and how to fix them', () =>
     '',
   ].join('\n');
 
+  const failed = (errors: number) => `asm-egress lint: ${errors} error${errors === 1 ? '' : 's'}, 0 warnings in 1 file`;
+
+  // Every line printed: a knock-on error of the same slip would fail the case.
   test.each([
-    ['an unquoted wildcard host (read as an alias)', policy('      - *.example.com'), 2,
-      "<stdin>:11:9: '*.example.com' is read as a YAML alias, and no anchor '&.example.com' is defined: quote a value that starts with '*', as in '*.example.com'"],
-    ['a tab as indentation', policy('\t- web.example.com'), 2,
-      '<stdin>:11:1: Tabs are not allowed as indentation: indent with spaces, YAML does not allow tabs'],
-    ['a repeated key', policy('      - web.example.com', '{name: egress-by-gw, name: other}'), 2,
-      '<stdin>:3:32: Map keys must be unique: each key may appear once in a mapping; remove or rename the repeated one'],
-    ["no space after '-' (a list item without its space, where YAML cannot tell)", policy('      -web.example.com'), 2,
-      "<stdin>:11:7: Implicit keys need to be on a single line: check the indentation, and that each '-' and ':' is followed by a space"],
-    ["no space after '-' (read as text)", policy('        -web.example.com'), 1,
-      '<stdin>:10:7: spec.egressRules[0].to[0].hosts: must be a list, not a string ("-web.example.com"): a \'-\' needs a space after it to start a list item'],
-    ["no space after ':'", policy('      - web.example.com', 'name:egress-by-gw'), 1,
-      '<stdin>:3:1: metadata: must be a mapping, not a string ("name:egress-by-gw"): a \':\' needs a space after it to separate a key from its value'],
-    ['a list where a mapping is expected', policy('      - web.example.com', '\n- name: egress-by-gw\n  namespace: istio-egress'), 1,
-      "<stdin>:3:1: metadata: must be a mapping, not a list: remove the '-' in front of it (a '-' starts a list item)"],
-  ])('%s', (_, yaml, status, first) => {
+    ['an unquoted wildcard host (read as an alias)', policy('      - *.example.com'), 2, [
+      "<stdin>:11:9: '*.example.com' is read as a YAML alias, and no anchor '&.example.com' is defined: quote a value that starts with '*', as in '*.example.com'",
+    ]],
+    // The parser reports up to 6 more errors about what the tab does to the lines around it.
+    ['a tab as indentation', policy('\t- web.example.com'), 2, [
+      '<stdin>:11:1: Tabs are not allowed as indentation: indent with spaces, YAML does not allow tabs',
+    ]],
+    ['a tab as indentation, in a mapping whose later items it throws off', policy('      - web.example.com').replace('    - name: web', '\t- name: web'), 2, [
+      '<stdin>:9:1: Tabs are not allowed as indentation: indent with spaces, YAML does not allow tabs',
+    ]],
+    ['a tab, and a mistake of its own elsewhere', policy('\t- web.example.com', '{name: egress-by-gw, name: other}'), 2, [
+      '<stdin>:3:32: Map keys must be unique: each key may appear once in a mapping; remove or rename the repeated one',
+      '<stdin>:11:1: Tabs are not allowed as indentation: indent with spaces, YAML does not allow tabs',
+    ]],
+    ['a repeated key', policy('      - web.example.com', '{name: egress-by-gw, name: other}'), 2, [
+      '<stdin>:3:32: Map keys must be unique: each key may appear once in a mapping; remove or rename the repeated one',
+    ]],
+    ["no space after '-' (a list item without its space, where YAML cannot tell)", policy('      -web.example.com'), 2, [
+      "<stdin>:11:7: Implicit keys need to be on a single line: check the indentation, and that each '-' and ':' is followed by a space",
+    ]],
+    ["no space after '-' (read as text)", policy('        -web.example.com'), 1, [
+      '<stdin>:10:7: spec.egressRules[0].to[0].hosts: must be a list, not a string ("-web.example.com"): a \'-\' needs a space after it to start a list item',
+      failed(1),
+    ]],
+    ["no space after ':'", policy('      - web.example.com', 'name:egress-by-gw'), 1, [
+      '<stdin>:3:1: metadata: must be a mapping, not a string ("name:egress-by-gw"): a \':\' needs a space after it to separate a key from its value',
+      failed(1),
+    ]],
+    ['a list where a mapping is expected', policy('      - web.example.com', '\n- name: egress-by-gw\n  namespace: istio-egress'), 1, [
+      "<stdin>:3:1: metadata: must be a mapping, not a list: remove the '-' in front of it (a '-' starts a list item)",
+      failed(1),
+    ]],
+  ])('%s', (_, yaml, status, expected) => {
     const run = runCli(['lint', '-'], yaml);
     expect(run.status).toBe(status);
-    expect(lines(run.stderr)[0]).toBe(first);
+    expect(lines(run.stderr)).toEqual(expected);
   });
 
   test('--quiet prints the errors alone, for CI logs', () => {
