@@ -63,7 +63,7 @@ export function readInputs(paths: string[], io: CliIo, command: string): Inputs 
       if (document.errors.length > 0) {
         for (const error of withoutTabKnockOns(document, text, lines)) {
           const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-          failures.push(`${file}:${pos.line}:${pos.col}: ${firstLine(error.message)}${yamlHint(error)}`);
+          failures.push(`${file}:${pos.line}:${pos.col}: ${firstLine(error.message)}${yamlHint(error, text)}`);
         }
         continue;
       }
@@ -118,8 +118,8 @@ export function positionOf(input: InputDocument, field: FieldPath): { line: numb
   return { line: pos.line, column: pos.col };
 }
 
-/** How to fix the YAML mistakes that people make most, by the parser's error code. */
-function yamlHint(error: YAMLError): string {
+/** How to fix the YAML mistakes that people make most, by the parser's error code and the text at fault. */
+function yamlHint(error: YAMLError, text: string): string {
   switch (error.code) {
     case 'TAB_AS_INDENT': return ': indent with spaces, YAML does not allow tabs';
     case 'DUPLICATE_KEY': return ': each key may appear once in a mapping; remove or rename the repeated one';
@@ -127,8 +127,21 @@ function yamlHint(error: YAMLError): string {
     case 'BLOCK_AS_IMPLICIT_KEY':
       return ": check the indentation, and that each '-' and ':' is followed by a space";
     case 'BAD_INDENT': return ': check the indentation of this line against the lines above';
+    case 'MISSING_CHAR':
+      // The code covers other missing characters too (a closing quote, a ',' in a flow list).
+      return error.message.startsWith('Implicit map keys need to be followed by map values') ? keyWithoutValueHint(text.slice(...error.pos)) : '';
     default: return '';
   }
+}
+
+/**
+ * A line that YAML reads as a key without a value: most often a list item without the space after
+ * its '-' (`-www.example.com` as a list's last item) or a key without the space after its ':'.
+ */
+function keyWithoutValueHint(key: string): string {
+  if (/^-\S/.test(key)) return ": a '-' needs a space after it to start a list item";
+  if (/^[^\s:]+:\S/.test(key)) return ": a ':' needs a space after it to separate a key from its value";
+  return ": start a list item with '- ', or follow a key with ': ' and its value";
 }
 
 /**

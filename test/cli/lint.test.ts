@@ -204,6 +204,10 @@ describe('common YAML mistakes: their real position, and how to fix them', () =>
     '',
   ].join('\n');
 
+  /** The policy with its hosts as the last field of the service. */
+  const hostsLast = (hosts: string) => policy(hosts)
+    .replace('      port: {number: 443, protocol: HTTPS, name: https}\n', '')
+    .replace('    - name: web\n', '    - name: web\n      port: {number: 443, protocol: HTTPS, name: https}\n');
   const failed = (errors: number) => `asm-egress lint: ${errors} error${errors === 1 ? '' : 's'}, 0 warnings in 1 file`;
 
   // Every line printed: a knock-on error of the same slip would fail the case.
@@ -227,6 +231,12 @@ describe('common YAML mistakes: their real position, and how to fix them', () =>
     ]],
     ["no space after '-' (a list item without its space, where YAML cannot tell)", policy('      -web.example.com'), 2, [
       "<stdin>:11:7: Implicit keys need to be on a single line: check the indentation, and that each '-' and ':' is followed by a space",
+    ]],
+    ["no space after '-', on a list's last item (read as a key without value)", hostsLast('      - a.example.com\n      -www.example.com'), 2, [
+      "<stdin>:13:7: Implicit map keys need to be followed by map values: a '-' needs a space after it to start a list item",
+    ]],
+    ["no space after ':', on a mapping's last key (read as a key without value)", policy('      - web.example.com', '\n  name: egress-by-gw\n  namespace:istio-egress'), 2, [
+      "<stdin>:5:3: Implicit map keys need to be followed by map values: a ':' needs a space after it to separate a key from its value",
     ]],
     ["no space after '-' (read as text)", policy('        -web.example.com'), 1, [
       '<stdin>:10:7: spec.egressRules[0].to[0].hosts: must be a list, not a string ("-web.example.com"): a \'-\' needs a space after it to start a list item',
