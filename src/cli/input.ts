@@ -127,6 +127,9 @@ function yamlHint(error: YAMLError, text: string): string {
     case 'BLOCK_AS_IMPLICIT_KEY':
       return ": check the indentation, and that each '-' and ':' is followed by a space";
     case 'BAD_INDENT': return ': check the indentation of this line against the lines above';
+    case 'BAD_ALIAS':
+      // A bare `*` (the host of every name), which YAML reads as an alias without a name.
+      return error.message.startsWith('Alias cannot be an empty string') ? ": quote a value that starts with '*', as in '*'" : '';
     case 'MISSING_CHAR':
       // The code covers other missing characters too (a closing quote, a ',' in a flow list).
       return error.message.startsWith('Implicit map keys need to be followed by map values') ? keyWithoutValueHint(text.slice(...error.pos)) : '';

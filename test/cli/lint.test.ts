@@ -215,6 +215,9 @@ describe('common YAML mistakes: their real position, and how to fix them', () =>
     ['an unquoted wildcard host (read as an alias)', policy('      - *.example.com'), 2, [
       "<stdin>:11:9: '*.example.com' is read as a YAML alias, and no anchor '&.example.com' is defined: quote a value that starts with '*', as in '*.example.com'",
     ]],
+    ['a bare * as a host (read as an alias without a name)', policy('      - *'), 2, [
+      "<stdin>:11:9: Alias cannot be an empty string: quote a value that starts with '*', as in '*'",
+    ]],
     // The parser reports up to 6 more errors about what the tab does to the lines around it.
     ['a tab as indentation', policy('\t- web.example.com'), 2, [
       '<stdin>:11:1: Tabs are not allowed as indentation: indent with spaces, YAML does not allow tabs',
