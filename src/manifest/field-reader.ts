@@ -40,7 +40,7 @@ export class FieldReader {
     for (const key of Object.keys(value)) {
       if (known.includes(key)) continue;
       const found = unknown?.(key) ?? { message: `unknown field (expected one of: ${known.join(', ')})`, code: 'MANIFEST_UNKNOWN_FIELD' };
-      this.error([...field, key], found.message, found.code);
+      this.error([...field, key], found.message + keySlipHint(key), found.code);
     }
     return value;
   }
@@ -124,6 +124,14 @@ function slipHint(value: unknown, expected: string): string {
   }
   if (Array.isArray(value) && expected === 'a mapping') return ": remove the '-' in front of it (a '-' starts a list item)";
   return '';
+}
+
+/**
+ * How an unknown key most likely came about: `-namespace: team` is a list item without the space
+ * after its '-', read as a key of the mapping around the list.
+ */
+function keySlipHint(key: string): string {
+  return /^-\S/.test(key) ? ": a '-' needs a space after it to start a list item" : '';
 }
 
 export function isMapping(value: unknown): value is Record<string, unknown> {

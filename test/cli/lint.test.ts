@@ -245,6 +245,13 @@ describe('common YAML mistakes: their real position, and how to fix them', () =>
       '<stdin>:10:7: spec.egressRules[0].to[0].hosts: must be a list, not a string ("-web.example.com"): a \'-\' needs a space after it to start a list item',
       failed(1),
     ]],
+    // The item joins the rule's mapping, and leaves `from` empty.
+    ["no space after '-', before a key (read as a key of the mapping around the list)",
+      policy('      - web.example.com').replace('  - from: [{namespace: team}]', '  - from:\n    -namespace: team'), 1, [
+        '<stdin>:7:5: spec.egressRules[0].from: missing (required)',
+        "<stdin>:8:5: spec.egressRules[0].-namespace: unknown field (expected one of: name, from, to): a '-' needs a space after it to start a list item",
+        failed(2),
+      ]],
     ["no space after ':'", policy('      - web.example.com', 'name:egress-by-gw'), 1, [
       '<stdin>:3:1: metadata: must be a mapping, not a string ("name:egress-by-gw"): a \':\' needs a space after it to separate a key from its value',
       failed(1),
