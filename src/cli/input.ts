@@ -90,12 +90,13 @@ export function readInputs(paths: string[], io: CliIo, command: string): Inputs 
 
 /**
  * Where `field` (`['spec', 'egressRules', 0, 'to', 1]`) is in a document: its key's line and
- * column (or the item's, in a list), or those of its nearest ancestor.
+ * column (or the item's, in a list), with `inValue` its value's, or those of its nearest ancestor.
  */
-export function positionOf(input: InputDocument, field: FieldPath): { line: number; column: number } {
+export function positionOf(input: InputDocument, field: FieldPath, inValue = false): { line: number; column: number } {
   const doc = input.document;
   let node: unknown = doc.contents;
   let offset = startOf(node) ?? doc.range[0];
+  let found = true;
   for (const segment of field) {
     if (isAlias(node)) node = node.resolve(doc);
     let next: unknown;
@@ -104,16 +105,18 @@ export function positionOf(input: InputDocument, field: FieldPath): { line: numb
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === segment);
       next = pair?.value;
       at = pair ? startOf(pair.key) ?? startOf(pair.value) : undefined;
-      if (!pair) break;
+      if (!pair) found = false;
     } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
       next = node.items[segment];
       at = startOf(next);
     } else {
-      break;
+      found = false;
     }
+    if (!found) break;
     if (at !== undefined) offset = at;
     node = next;
   }
+  if (inValue && found) offset = startOf(node) ?? offset;
   const pos = input.lines.linePos(offset);
   return { line: pos.line, column: pos.col };
 }

@@ -12,16 +12,20 @@ export interface PolicyObject {
   readonly at: FieldPath;
 }
 
-/** Where a field of a policy object is: its file, line and column, and its path from the document's root. */
-export function locateField(policy: PolicyObject, field: FieldPath): Omit<Diagnostic, 'message' | 'severity'> & { field: string } {
+/**
+ * Where a field of a policy object is: its file, line and column (of its key, or with `inValue` of
+ * its value), and its path from the document's root.
+ */
+export function locateField(policy: PolicyObject, field: FieldPath, inValue = false): Omit<Diagnostic, 'message' | 'severity'> & { field: string } {
   const full = [...policy.at, ...field];
-  return { file: policy.document.file, fileIndex: policy.document.fileIndex, ...positionOf(policy.document, full), field: formatField(full) };
+  const { file, fileIndex } = policy.document;
+  return { file, fileIndex, ...positionOf(policy.document, full, inValue), field: formatField(full) };
 }
 
 /** A problem of a policy object as a diagnostic, its references located by `locate`. */
 export function diagnosticOf(policy: PolicyObject, p: Problem, locate?: (subject: string) => string): Diagnostic {
   return {
-    ...locateField(policy, p.field),
+    ...locateField(policy, p.field, p.inValue === true),
     message: messageText(p.message, locate),
     ...(p.fix ? { fix: p.fix.manifest } : {}),
     severity: p.severity,

@@ -34,7 +34,7 @@ export class FieldReader {
     unknown?: (key: string) => { message: string; code: ManifestCode }): Record<string, unknown> | undefined {
     if (!isMapping(value)) {
       const text = field.length === 0 ? `the document must be a mapping, not ${describe(value)}` : `must be a mapping, not ${describe(value)}`;
-      this.error(field, text + slipHint(value, 'a mapping'), 'MANIFEST_WRONG_TYPE');
+      this.wrongType(field, text, value, 'a mapping');
       return undefined;
     }
     for (const key of Object.keys(value)) {
@@ -104,10 +104,16 @@ export class FieldReader {
     }
     const value = obj[key];
     if (!test(value)) {
-      this.error(field, `must be ${what}, not ${describe(value)}${slipHint(value, what)}`, 'MANIFEST_WRONG_TYPE');
+      this.wrongType(field, `must be ${what}, not ${describe(value)}`, value, what);
       return undefined;
     }
     return value;
+  }
+
+  /** A value of the wrong type; one that a slip explains is reported at the value, where the slip is. */
+  private wrongType(field: FieldPath, text: string, value: unknown, expected: string): void {
+    const hint = slipHint(value, expected);
+    this.add(problem('MANIFEST_WRONG_TYPE', field, text + hint, hint ? { inValue: true } : {}));
   }
 }
 

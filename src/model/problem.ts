@@ -41,11 +41,16 @@ export interface Problem {
   readonly message: Message;
   /** How to fix it, when the fix depends on who reads it; rendered after the message. */
   readonly fix?: Fix;
+  /**
+   * The fault is in the field's value, not its name (a slip such as `name:x` for `name: x`): an
+   * edge that points at a line of the input points at the value.
+   */
+  readonly inValue?: boolean;
 }
 
 /** A problem of the field `field`; `message` may be plain text. */
 export function problem(code: ProblemCode, field: FieldPath, message: string | Message,
-  options: { readonly severity?: Severity; readonly fix?: Fix; readonly subject?: string } = {}): Problem {
+  options: { readonly severity?: Severity; readonly fix?: Fix; readonly subject?: string; readonly inValue?: boolean } = {}): Problem {
   return {
     code,
     severity: options.severity ?? 'error',
@@ -53,6 +58,7 @@ export function problem(code: ProblemCode, field: FieldPath, message: string | M
     field,
     message: typeof message === 'string' ? [message] : message,
     ...(options.fix ? { fix: options.fix } : {}),
+    ...(options.inValue ? { inValue: true } : {}),
   };
 }
 

@@ -242,7 +242,7 @@ describe('common YAML mistakes: their real position, and how to fix them', () =>
       "<stdin>:5:3: Implicit map keys need to be followed by map values: a ':' needs a space after it to separate a key from its value",
     ]],
     ["no space after '-' (read as text)", policy('        -web.example.com'), 1, [
-      '<stdin>:10:7: spec.egressRules[0].to[0].hosts: must be a list, not a string ("-web.example.com"): a \'-\' needs a space after it to start a list item',
+      '<stdin>:11:9: spec.egressRules[0].to[0].hosts: must be a list, not a string ("-web.example.com"): a \'-\' needs a space after it to start a list item',
       failed(1),
     ]],
     // The item joins the rule's mapping, and leaves `from` empty.
@@ -252,12 +252,17 @@ describe('common YAML mistakes: their real position, and how to fix them', () =>
         "<stdin>:8:5: spec.egressRules[0].-namespace: unknown field (expected one of: name, from, to): a '-' needs a space after it to start a list item",
         failed(2),
       ]],
+    // A slip inside a value is reported at the value, not at its key.
     ["no space after ':'", policy('      - web.example.com', 'name:egress-by-gw'), 1, [
-      '<stdin>:3:1: metadata: must be a mapping, not a string ("name:egress-by-gw"): a \':\' needs a space after it to separate a key from its value',
+      '<stdin>:3:11: metadata: must be a mapping, not a string ("name:egress-by-gw"): a \':\' needs a space after it to separate a key from its value',
+      failed(1),
+    ]],
+    ["no space after ':', on the line below its key", policy('      - web.example.com', '\n  name:egress-by-gw'), 1, [
+      '<stdin>:4:3: metadata: must be a mapping, not a string ("name:egress-by-gw"): a \':\' needs a space after it to separate a key from its value',
       failed(1),
     ]],
     ['a list where a mapping is expected', policy('      - web.example.com', '\n- name: egress-by-gw\n  namespace: istio-egress'), 1, [
-      "<stdin>:3:1: metadata: must be a mapping, not a list: remove the '-' in front of it (a '-' starts a list item)",
+      "<stdin>:4:1: metadata: must be a mapping, not a list: remove the '-' in front of it (a '-' starts a list item)",
       failed(1),
     ]],
   ])('%s', (_, yaml, status, expected) => {
