@@ -149,6 +149,8 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (value instanceof Date) return `a timestamp (${value.toISOString()})`;
+  // `!!binary` reads as bytes, an object that is no mapping.
+  if (ArrayBuffer.isView(value)) return `binary data (${value.byteLength} byte${value.byteLength === 1 ? '' : 's'})`;
   switch (typeof value) {
     case 'string': return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)})`;
     case 'number': return `a number (${value})`;

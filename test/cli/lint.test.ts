@@ -265,6 +265,10 @@ describe('common YAML mistakes: their real position, and how to fix them', () =>
       "<stdin>:4:1: metadata: must be a mapping, not a list: remove the '-' in front of it (a '-' starts a list item)",
       failed(1),
     ]],
+    ['binary data where a mapping is expected', policy('      - web.example.com', '!!binary aGVsbG8='), 1, [
+      '<stdin>:3:1: metadata: must be a mapping, not binary data (5 bytes)',
+      failed(1),
+    ]],
   ])('%s', (_, yaml, status, expected) => {
     const run = runCli(['lint', '-'], yaml);
     expect(run.status).toBe(status);
