@@ -45,11 +45,11 @@ export interface LoadedPolicy extends PolicyObject {
  */
 export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], visit: (policy: PolicyObject, value: unknown) => void,
   other?: (object: PolicyObject, value: unknown) => void): void {
-  const skipped = new Map<number, { where: Diagnostic; kinds: Map<string, number>; count: number }>();
-  const skip = (document: InputDocument, at: FieldPath, kind: string) => {
+  const skipped = new Map<number, { where: Diagnostic; kinds: Map<SkippedKind, number>; count: number }>();
+  const skip = (document: InputDocument, at: FieldPath, kind: SkippedKind) => {
     const entry = skipped.get(document.fileIndex) ?? {
       where: { file: document.file, fileIndex: document.fileIndex, ...positionOf(document, at), message: '', severity: 'warning' },
-      kinds: new Map<string, number>(),
+      kinds: new Map<SkippedKind, number>(),
       count: 0,
     };
     entry.kinds.set(kind, (entry.kinds.get(kind) ?? 0) + 1);
@@ -60,21 +60,33 @@ export function forEachPolicyObject(inputs: Inputs, diagnostics: Diagnostic[], v
     if (value === null || value === undefined) return;
     const object = value as Record<string, unknown>;
     if (typeof value !== 'object' || Array.isArray(value)) {
-      skip(document, at, 'that is not a Kubernetes object');
+      skip(document, at, NOT_AN_OBJECT);
     } else if (object.kind === 'List' && Array.isArray(object.items)) {
       object.items.forEach((item, k) => walk(document, item, [...at, 'items', k]));
     } else if (isPolicyManifest(object)) {
       visit({ document, at }, value);
     } else {
-      skip(document, at, typeof object.kind === 'string' ? object.kind : 'without kind');
+      skip(document, at, typeof object.kind === 'string' ? object.kind : WITHOUT_KIND);
       other?.({ document, at }, value);
     }
   };
   for (const document of inputs.documents) walk(document, document.value, []);
   for (const { where, kinds, count } of skipped.values()) {
-    const list = [...kinds].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1)).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    const list = [...kinds].map(([kind, n]) => ({ n, text: skippedText(kind, n) }))
+      .sort((a, b) => b.n - a.n || (a.text < b.text ? -1 : 1)).map((k) => k.text).join(', ');
     diagnostics.push({ ...where, message: `skipped ${plural(count, 'object')} that ${count === 1 ? 'is' : 'are'} not ASMEgressTrafficPolicy: ${list}` });
   }
+}
+
+/** What a skipped object is: its kind, or one of the objects that have none (kept apart from any kind a manifest can name). */
+type SkippedKind = string | typeof NOT_AN_OBJECT | typeof WITHOUT_KIND;
+const NOT_AN_OBJECT = Symbol('not a Kubernetes object');
+const WITHOUT_KIND = Symbol('without kind');
+
+/** `2 Deployment`, `1 that is not a Kubernetes object`, `2 that are not Kubernetes objects`. */
+function skippedText(kind: SkippedKind, n: number): string {
+  if (kind === NOT_AN_OBJECT) return n === 1 ? '1 that is not a Kubernetes object' : `${n} that are not Kubernetes objects`;
+  return `${n} ${kind === WITHOUT_KIND ? 'without kind' : kind}`;
 }
 
 /** The App built from the input, with every problem of the input. */

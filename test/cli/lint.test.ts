@@ -155,6 +155,16 @@ describe('asm-egress lint', () => {
     ]);
   });
 
+  test('skipped objects are counted in words that fit the count', () => {
+    const run = runCli(['lint', '-'], 'just text\n---\n[a list]\n---\nkind: ConfigMap\n---\nkind: ConfigMap\n---\n{name: x}\n');
+    expect(run.status).toBe(1);
+    expect(lines(run.stderr)).toEqual([
+      '<stdin>:1:1: warning: skipped 5 objects that are not ASMEgressTrafficPolicy: 2 ConfigMap, 2 that are not Kubernetes objects, 1 without kind',
+      '<stdin>:1:1: no ASMEgressTrafficPolicy in the input',
+      'asm-egress lint: 1 error, 1 warning in 1 file',
+    ]);
+  });
+
   test('metadata is checked as Kubernetes checks it; names in the input never reach a lookup table', () => {
     const yaml = [
       'apiVersion: constructor',
