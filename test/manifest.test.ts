@@ -1,7 +1,7 @@
 import { Chart, Yaml } from 'cdk8s';
 import { fixture, synthError, synthObjects, testApp, warningLines } from './util/synth';
 import { Example3 } from '../examples/documented-examples';
-import { AsmVersion, EgressErrors, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation } from '../src';
+import { AsmVersion, EgressErrors, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, GatewayPortAllocation, ProblemSeverity } from '../src';
 import { readPolicyManifest } from '../src/manifest/read-policy';
 import { formatField } from '../src/model/problem';
 
@@ -165,6 +165,7 @@ describe('EgressTrafficPolicy.fromManifest', () => {
       '[warning] [platform/Adopted] status: set by ASM at run time; dropped',
       '[warning] [platform/Adopted] metadata.resourceVersion: set by the API server; dropped',
     ]);
+    expect(EgressRegistry.of(app).warnings.map((w) => w.code)).toEqual(['MANIFEST_DROPPED_FIELD', 'MANIFEST_DROPPED_FIELD']);
   });
 
   test('a manifest without namespace goes to istio-egress, with a warning', () => {
@@ -173,6 +174,8 @@ describe('EgressTrafficPolicy.fromManifest', () => {
     expect(warningLines(app)).toEqual([
       "[warning] [platform/Adopted] metadata.namespace: not set: the policy goes to 'istio-egress', ASM's convention (set it to keep the manifest and the output alike)",
     ]);
+    // Nothing is dropped: the field is filled in, a code of its own.
+    expect(EgressRegistry.of(app).warnings.map((w) => [w.code, w.severity])).toEqual([['MANIFEST_DEFAULTED_FIELD', ProblemSeverity.WARNING]]);
     expect(synthObjects(app)[0].metadata).toEqual({ name: 'egress-by-gw-a', namespace: 'istio-egress' });
   });
 });

@@ -20,7 +20,8 @@ export class FieldReader {
     this.add(problem(code, field, message));
   }
 
-  public warn(field: FieldPath, message: string, code: ManifestCode = 'MANIFEST_DROPPED_FIELD'): void {
+  /** A warning; no default code, so that each says what it is about (a field dropped, or defaulted). */
+  public warn(field: FieldPath, message: string, code: ManifestCode): void {
     this.add(problem(code, field, message, { severity: 'warning' }));
   }
 

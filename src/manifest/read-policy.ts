@@ -120,7 +120,7 @@ export function readPolicyManifest(manifest: unknown, options: ReadOptions = {})
   }
   const kind = r.string(top, 'kind', [], true);
   if (kind !== undefined && kind !== POLICY_KIND) r.error(['kind'], `'${kind}' is not ${POLICY_KIND}`);
-  if (top.status != null) r.warn(['status'], 'set by ASM at run time; dropped');
+  if (top.status != null) r.warn(['status'], 'set by ASM at run time; dropped', 'MANIFEST_DROPPED_FIELD');
 
   const metadata = readMetadata(r, top.metadata);
   const overrides = new OverrideLines(r, metadata.overrides);
@@ -213,12 +213,13 @@ function readMetadata(r: FieldReader, value: unknown): ManifestMetadata {
   }));
   if (!metadata) return result;
   for (const key of SERVER_METADATA) {
-    if (metadata[key] != null) r.warn(['metadata', key], 'set by the API server; dropped');
+    if (metadata[key] != null) r.warn(['metadata', key], 'set by the API server; dropped', 'MANIFEST_DROPPED_FIELD');
   }
   const name = r.string(metadata, 'name', ['metadata'], true);
   const namespace = r.string(metadata, 'namespace', ['metadata']);
   if (metadata.namespace == null) {
-    r.warn(['metadata', 'namespace'], "not set: the policy goes to 'istio-egress', ASM's convention (set it to keep the manifest and the output alike)");
+    r.warn(['metadata', 'namespace'], "not set: the policy goes to 'istio-egress', ASM's convention (set it to keep the manifest and the output alike)",
+      'MANIFEST_DEFAULTED_FIELD');
   }
   const labels = r.stringMap(metadata, 'labels', ['metadata'], 'labels');
   const { [GuardrailOverride.ANNOTATION]: overrides, ...annotations } = r.stringMap(metadata, 'annotations', ['metadata'], 'annotations');
@@ -253,7 +254,7 @@ function readSource(c: ReadContext, value: unknown, field: FieldPath): SourceMod
   const namespace = r.string(from, 'namespace', field, true);
   const labels = r.stringMap(from, 'workloadSelector', field);
   if (isMapping(from.workloadSelector) && Object.keys(from.workloadSelector).length === 0) {
-    r.warn([...field, 'workloadSelector'], 'empty: it selects every workload of the namespace, as if left out; dropped');
+    r.warn([...field, 'workloadSelector'], 'empty: it selects every workload of the namespace, as if left out; dropped', 'MANIFEST_DROPPED_FIELD');
   }
   if (namespace === undefined) return undefined;
   const workloadSelector = Object.keys(labels).length > 0 ? labels : undefined;
@@ -328,7 +329,8 @@ function readService(c: ReadContext, value: unknown, field: FieldPath): ServiceM
     } else if (enabled === false) {
       const message = upgradeTo !== undefined ? portError(upgradeTo) : undefined;
       if (message) r.error([...upgradeField, 'port'], message, 'INVALID_PORT');
-      r.warn([...upgradeField, 'enabled'], 'false: the gateway does not upgrade this service, as if httpsUpgrade were left out; dropped');
+      r.warn([...upgradeField, 'enabled'], 'false: the gateway does not upgrade this service, as if httpsUpgrade were left out; dropped',
+        'MANIFEST_DROPPED_FIELD');
     }
   }
 

@@ -41,6 +41,8 @@ export type AmbientCode =
 export type ManifestCode =
   | 'MANIFEST_MISSING_FIELD' | 'MANIFEST_UNKNOWN_FIELD' | 'MANIFEST_WRONG_TYPE' | 'MANIFEST_INVALID_VALUE'
   | 'MANIFEST_UNSUPPORTED' | 'MANIFEST_DROPPED_FIELD' | 'MANIFEST_GATEWAY_PORTS' | 'MANIFEST_OVERRIDE_ANNOTATION'
+  /** A warning: a field left out that the library fills in with its default (metadata.namespace: istio-egress). */
+  | 'MANIFEST_DEFAULTED_FIELD'
   /** A synthesised file that cannot be read or parsed as YAML (the cdk8s validation plugin). */
   | 'MANIFEST_UNREADABLE';
 
