@@ -96,9 +96,9 @@ describe('EgressValidation', () => {
     expect(violationLines(result.json)).toEqual([
       `WILDCARD_HOST @ egress-by-gw ${bad} spec.egressRules[0].to[0].hosts[0]: '*.example.com' opens every subdomain of example.com `
         + "| list the hosts that the workloads need, or allow it with the line 'service web: WILDCARD_HOST: <reason>' in annotation egress.cdk8s-asm-egress.io/guardrail-overrides",
-      `MANIFEST_MISSING_FIELD @ egress-by-gw ${bad} spec.egressRules[0].to[1].hosts: missing (required) | change spec.egressRules[0].to[1].hosts as the recommendation says`,
+      `MANIFEST_MISSING_FIELD @ egress-by-gw ${bad} spec.egressRules[0].to[1].hosts: missing (required) | add the field`,
       `MANIFEST_UNKNOWN_FIELD @ egress-by-gw ${bad} spec.egressRules[0].to[1].hostz: unknown field (expected one of: name, hosts, port, byEgressGateway, httpsUpgrade) `
-        + '| change spec.egressRules[0].to[1].hostz as the recommendation says',
+        + '| remove the field, or give it the name of a field that the CRD defines (listed in the recommendation)',
       `PRIVATE_ADDRESS @ egress-by-gw ${bad} spec.egressRules[0].to[2].hosts[0]: '10.0.0.5' is a private address (RFC 1918, 10.0.0.0/8), which reaches a private network `
         + "| remove it, or allow it with the line 'service db: PRIVATE_ADDRESS: <reason>' in annotation egress.cdk8s-asm-egress.io/guardrail-overrides",
     ]);
@@ -134,7 +134,8 @@ describe('EgressValidation', () => {
       `DUPLICATE_POLICY @ egress-by-gw-again ${included} spec.byEgressGateway.name: gateway 'gw' already has its policy at ${fromConstructs}:1:1; ASM expects one policy per gateway `
         + "| move this policy's spec.egressRules into that one, and delete this one",
       `PROTOCOL_CONFLICT @ egress-by-gw-b ${included} spec.egressRules[0].to[0].hosts[0]: api.example.com:443 is declared as TLS by 'api-tls' `
-        + `but as HTTPS by 'api' (at ${fromConstructs}:10:7); one host and port can have only one protocol | change spec.egressRules[0].to[0].hosts[0] as the recommendation says`,
+        + `but as HTTPS by 'api' (at ${fromConstructs}:10:7); one host and port can have only one protocol `
+        + '| declare the host and port with one protocol everywhere, or give one of the services another port',
     ]);
     expectSameAsLint(result.json, ['lint', fromConstructs, included]);
   });
@@ -251,9 +252,9 @@ function expectSameAsLint(json: ReturnType<ValidationContext['report']['toJson']
   const printed = lint.stderr.trim().split('\n').slice(0, -1); // less the count
   expect(printed).toEqual(json.violations.map((v) => {
     const resource = v.violatingConstructs[0];
-    const fix = v.fix === `change ${resource.locations[0]} as the recommendation says` ? '' : `: ${v.fix}`;
     const lineOf = `${escape(resource.manifestPath)}:\\d+:\\d+: `;
-    return expect.stringMatching(new RegExp(`^${lineOf}${escape(resource.locations[0])}: ${escape(v.recommendation + fix)}$`));
+    // A problem of the manifest's shape has a fix in the report only (lint's message says it).
+    return expect.stringMatching(new RegExp(`^${lineOf}${escape(resource.locations[0])}: ${escape(v.recommendation)}(: ${escape(v.fix)})?$`));
   }));
 }
 

@@ -99,6 +99,8 @@ function newerAsm(policy: PolicyModel, otherwise: string, otherwiseInManifest: s
   };
 }
 
+const PROTOCOL_FIX = 'declare the host and port with one protocol everywhere, or give one of the services another port';
+
 /** The same host and port declared with different protocols anywhere in the App: Istio cannot serve both. */
 function protocolConflicts(policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
@@ -115,7 +117,7 @@ function protocolConflicts(policies: PolicyModel[]): Problem[] {
           } else if (first.protocol !== service.protocol) {
             problems.push(problem('PROTOCOL_CONFLICT', ['to', i, 'hosts', h],
               msg`${key} is declared as ${service.protocol} by '${service.name}' but as ${first.protocol} by '${first.name}' (at ${ref(first.subject)}); one host and port can have only one protocol`,
-              { subject: rule.subject }));
+              { subject: rule.subject, fix: { constructs: PROTOCOL_FIX, manifest: PROTOCOL_FIX } }));
           }
         });
       });

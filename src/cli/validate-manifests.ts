@@ -6,6 +6,7 @@ import { Diagnostic, sortDiagnostics } from './output';
 import type { AsmVersion } from '../asm-version';
 import type { EgressValidationViolation } from '../egress-validation';
 import type { ProblemCode } from '../model/codes';
+import { GUARDRAIL_OVERRIDE_LINE_FORMAT } from '../model/guardrail-annotation';
 import type { FieldPath } from '../model/problem';
 
 // What the validation plugin (EgressValidation) does with the synthesised manifests: the checks of
@@ -63,7 +64,7 @@ function violationOf(finding: Diagnostic, fallbackManifest: string): EgressValid
   return {
     ruleName: finding.code!,
     recommendation: finding.severity === 'warning' ? `warning: ${finding.message}` : finding.message,
-    fix: finding.fix ?? `change ${field} as the recommendation says`,
+    fix: finding.fix ?? SHAPE_FIXES[finding.code!] ?? `correct ${field}`,
     violatingResources: [{
       resourceName: finding.policy ? nameOf(finding.policy) : '',
       manifestPath: finding.policy?.document.file ?? fallbackManifest,
@@ -71,6 +72,20 @@ function violationOf(finding: Diagnostic, fallbackManifest: string): EgressValid
     }],
   };
 }
+
+/**
+ * How to fix a problem of a manifest's shape, whose message says what is wrong (and, for a YAML
+ * slip, the hint) without a fix of its own: cdk8s-cli's report has a line for each.
+ */
+const SHAPE_FIXES: Partial<Record<ProblemCode, string>> = {
+  MANIFEST_UNKNOWN_FIELD: 'remove the field, or give it the name of a field that the CRD defines (listed in the recommendation)',
+  MANIFEST_MISSING_FIELD: 'add the field',
+  MANIFEST_WRONG_TYPE: 'give the field a value of the type that the CRD defines',
+  MANIFEST_INVALID_VALUE: 'give the field one of the values that the recommendation names',
+  MANIFEST_UNSUPPORTED: 'use a value that cdk8s-asm-egress supports (listed in the recommendation)',
+  MANIFEST_GATEWAY_PORTS: 'set the gateway port of every service of the policy, or of none (then ASM allocates them)',
+  MANIFEST_OVERRIDE_ANNOTATION: `write each line of the annotation as '${GUARDRAIL_OVERRIDE_LINE_FORMAT}'`,
+};
 
 /** The policy's `metadata.name`, which cdk8s-cli maps to the construct that made it. */
 function nameOf(policy: PolicyObject): string {

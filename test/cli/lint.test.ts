@@ -90,7 +90,8 @@ describe('asm-egress lint', () => {
     const a = 'test/cli/fixtures/conflicts-a.yaml';
     const b = 'test/cli/fixtures/conflicts-b.yaml';
     expect(lines(run.stderr)).toEqual([
-      `${a}:17:9: spec.egressRules[0].to[0].hosts[0]: warehouse.example.com:443 is declared as HTTPS by 'warehouse' but as TLS by 'warehouse-tls' (at ${b}:11:5); one host and port can have only one protocol`,
+      `${a}:17:9: spec.egressRules[0].to[0].hosts[0]: warehouse.example.com:443 is declared as HTTPS by 'warehouse' but as TLS by 'warehouse-tls' (at ${b}:11:5); one host and port can have only one protocol: `
+        + 'declare the host and port with one protocol everywhere, or give one of the services another port',
       `${a}:23:9: spec.egressRules[0].to[0].byEgressGateway.port: Gateway 'gw-shared': explicit port 16000 is claimed by "${a}:11:5 to[1] 'archive'" for archive.example.com:443 (TLS) and by "${a}:11:5 to[0] 'warehouse'" for warehouse.example.com:443 (TLS), but a TCP or HTTPS/TLS destination needs a gateway port of its own. Give one of them another port, or leave the port out to have one allocated.`,
       `${b}:31:5: spec.byEgressGateway.name: gateway 'gw-shared' already has its policy at ${a}:2:1; ASM expects one policy per gateway: move this policy's spec.egressRules into that one, and delete this one`,
       'asm-egress lint: 3 errors, 0 warnings in 2 files',
