@@ -177,7 +177,10 @@ function fromOf(sources: SourceModel[], trustDomain: string): sec.AuthorizationP
   ];
 }
 
-/** TLS origination at the waypoint, per upgraded host; in the waypoint's namespace, visible there only. */
+/**
+ * TLS origination at the waypoint, per upgraded host; in the waypoint's namespace, visible there
+ * only. Named literally, never `.`, as every exportTo of the library (istio/names.ts `exportToOf`).
+ */
 function originationRules(policy: PolicyModel, destinations: AmbientDestination[]): AmbientObject[] {
   return destinations.flatMap((d): AmbientObject[] => {
     const upgraded = d.services.filter((s) => s.httpsUpgradePort !== undefined);
@@ -188,7 +191,7 @@ function originationRules(policy: PolicyModel, destinations: AmbientDestination[
         metadata: { name: destinationObjectName(policy.gateway, d), namespace: policy.ambient.waypointNamespace },
         spec: {
           host: d.host,
-          exportTo: ['.'],
+          exportTo: [policy.ambient.waypointNamespace],
           trafficPolicy: {
             portLevelSettings: upgraded.map((s) => ({
               port: { number: s.port },

@@ -71,7 +71,7 @@ test('example 2 (v1beta1): HTTP upgraded to HTTPS by the waypoint, HTTPS passed 
     expect(origination.metadata.namespace).toBe('istio-egress');
     expect(origination.spec).toEqual({
       host,
-      exportTo: ['.'],
+      exportTo: ['istio-egress'],
       trafficPolicy: {
         portLevelSettings: [{
           port: { number: 80 },

@@ -5,6 +5,7 @@ import {
   IstioOptions,
 } from '../../src';
 import { traceAmbient } from '../util/ambient-chains';
+import { destinationRulesFor } from '../util/istiod-model';
 import { errorOf, synthError, synthObjects, testApp, warningLines } from '../util/synth';
 
 // The ambient output in detail: what its options change, and what it refuses (each with its
@@ -59,6 +60,19 @@ describe('options', () => {
     expect(objects[0].metadata.labels).toEqual({ 'istio.io/use-waypoint': 'egress-waypoint' });
     expect(traceAmbient(objects, { name: 'egress-waypoint', namespace: 'istio-egress', external: true },
       { namespace: 'shop', serviceAccount: 'checkout' }, { protocol: 'HTTPS', host: 'api.example.com', port: 443 })).toMatchObject({ ok: true });
+  });
+
+  test.each(['istio-egress', 'istio-system'])('the TLS-origination DestinationRule names waypoint namespace %s literally, and applies to the waypoint there', (ns) => {
+    const { app, chart } = setup(EgressOutput.AMBIENT, { waypointNamespace: ns });
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw' }).addRule('r').allowFrom(checkout).allowTo(web);
+    const objects = synthObjects(app);
+    const [rule] = of(objects, 'DestinationRule');
+    // Literal, as every other exportTo of the library: never '.'.
+    expect(rule.spec.exportTo).toEqual([ns]);
+    expect(destinationRulesFor(objects, ns, 'www.example.com', 'istio-egress')).toEqual([rule]);
+    expect(destinationRulesFor(objects, 'shop', 'www.example.com', 'istio-egress')).toEqual([]);
+    expect(traceAmbient(objects, { name: 'gw', namespace: ns }, { namespace: 'shop', serviceAccount: 'checkout' },
+      { protocol: 'HTTP', host: 'www.example.com', port: 80 }, { upgradePort: 443 })).toMatchObject({ ok: true, tlsOrigination: true });
   });
 
   test('trust domain, dry-run and a policy\'s own options, field by field over the App\'s', () => {
