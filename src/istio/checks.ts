@@ -180,7 +180,9 @@ function networkPolicyProblems(policy: PolicyModel): Problem[] {
         return;
       }
       if (!hasNetworkPolicy(source)) {
-        const namespaceWide = rule.sources.some((t) => t.namespace === source.namespace && t.labels === undefined && t.serviceAccount === undefined);
+        // Covered by the NetworkPolicy of a namespace-wide source in any rule of the policy, which selects every pod there.
+        const namespaceWide = policy.rules.some((r) => r.sources
+          .some((t) => t.namespace === source.namespace && t.labels === undefined && t.serviceAccount === undefined));
         if (namespaceWide) return;
         problems.push(problem('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT', ['from', i, 'serviceAccountName'],
           `a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts the pods of service account '${source.serviceAccount}' `

@@ -144,6 +144,20 @@ describe('2. NetworkPolicies never select the gateway or the control plane', () 
     expect(synthObjects(both).filter((o) => o.kind === 'NetworkPolicy').map((o) => o.spec.podSelector)).toEqual([{}]);
     expect(EgressRegistry.of(both).warnings.map((w) => w.code)).not.toContain('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT');
   });
+
+  test('a namespace-wide source in another rule of the policy covers the service account\'s pods too: no warning', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { networkPolicy: true } });
+    const policy = new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw-a' });
+    policy.addRule('all').allowFrom(EgressSource.namespace('shop')).allowTo(api);
+    policy.addRule('checkout').allowFrom(EgressSource.namespace('shop', { serviceAccountName: 'checkout' }))
+      .allowTo(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
+    const nps = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
+    // The one NetworkPolicy of namespace shop selects the checkout pods as well, and lets them reach the gateway.
+    expect(nps.map((np) => [np.metadata.namespace, selects(np.spec.podSelector, { app: 'checkout' })])).toEqual([['shop', true]]);
+    expect(nps[0].spec.egress[0].to[0].podSelector).toEqual({ matchLabels: { istio: 'gw-a' } });
+    expect(EgressRegistry.of(app).warnings.map((w) => w.code)).not.toContain('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT');
+  });
 });
 
 describe('3. gateway subset clusters grow with what a namespace uses, not with the gateway', () => {
