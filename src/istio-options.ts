@@ -96,8 +96,9 @@ export interface IstioOptions {
    * Emit a Kubernetes NetworkPolicy per source that lets its pods reach only the egress gateway,
    * DNS and the mesh control plane (defence in depth against pods that bypass their sidecar).
    * NetworkPolicies are additive: allow the pods' other traffic with policies of your own. They
-   * never select the gateway's, the control plane's or the DNS pods; a source known only by its
-   * service account gets none (a NetworkPolicy selects pods by labels), with a warning.
+   * never select the pods of any egress gateway of the App, the control plane's or the DNS pods; a
+   * source known only by its service account gets none (a NetworkPolicy selects pods by labels),
+   * with a warning.
    * @default false
    */
   readonly networkPolicy?: boolean;

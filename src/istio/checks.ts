@@ -1,5 +1,5 @@
 import { gatewayPortServiceName } from './names';
-import { hasNetworkPolicy, protectedPodsOf } from './network-policy';
+import { hasNetworkPolicy, ProtectedPods, protectedPodsOf } from './network-policy';
 import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';
 import { isWildcardHost } from '../checks/syntax';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
@@ -41,7 +41,7 @@ export function checkIstio(policies: PolicyModel[], ports: Map<string, Map<Servi
     if (asmPorts && istio.istioGateway && includesAsm(policy.output)) {
       at(policy.subject, ['istio', 'istioGateway'], `ASM allocates the ports of gateway '${policy.gateway}' at run time, so they cannot be listed in its IstioGateway`);
     }
-    if (istio.networkPolicy) problems.push(...networkPolicyProblems(policy));
+    if (istio.networkPolicy) problems.push(...networkPolicyProblems(policy, policies));
     if (rendersIstio(policy) && !istio.gatewayService) problems.push(...translatedPortWarnings(policy, ports.get(policy.gateway)));
   }
 
@@ -170,7 +170,7 @@ function gatewayIdentityConflicts(policies: PolicyModel[]): Problem[] {
  * expression; those selected by several labels cannot be, since a selector cannot say "not all of
  * these". A source known only by its service account gets none, which a warning says.
  */
-function networkPolicyProblems(policy: PolicyModel): Problem[] {
+function networkPolicyProblems(policy: PolicyModel, policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
   for (const rule of policy.rules) {
     rule.sources.forEach((source, i) => {
@@ -197,16 +197,21 @@ function networkPolicyProblems(policy: PolicyModel): Problem[] {
           }));
         return;
       }
-      for (const pods of protectedPodsOf(source, policy.istio).filter((p) => Object.keys(p.labels).length > 1)) {
+      for (const pods of protectedPodsOf(source, policy, policies).filter((p) => Object.keys(p.labels).length > 1)) {
         const how = 'give the source a workloadSelector with a label that those pods carry with another value, or select those pods by one label';
         problems.push(problem('ISTIO_NETWORK_POLICY', source.labels ? ['from', i, 'workloadSelector'] : ['from', i, 'namespace'],
-          `the NetworkPolicy of this source would select the ${pods.what} pods in namespace '${pods.namespace}' (istio.${pods.option}) and cut them off; `
-          + 'they are selected by several labels, which a NetworkPolicy selector cannot leave out exactly',
-          { subject: rule.subject, fix: { constructs: `${how} (istio.${pods.option}), or set istio.networkPolicy to false`, manifest: how } }));
+          [...msg`the NetworkPolicy of this source would select the pods of the ${pods.what} in namespace '${pods.namespace}' (${pods.option}${optionOwner(pods, policy)}) `,
+            'and cut them off; they are selected by several labels, which a NetworkPolicy selector cannot leave out exactly'],
+          { subject: rule.subject, fix: { constructs: `${how} (${pods.option}), or set istio.networkPolicy to false`, manifest: how } }));
       }
     });
   }
   return problems;
+}
+
+/** ` of <policy>` when another policy sets the option that names the pods. */
+function optionOwner(pods: ProtectedPods, policy: PolicyModel): Message {
+  return pods.policy === policy ? [] : msg` of ${ref(pods.policy.subject)}`;
 }
 
 /** Gateway ports that the stock egress gateway Service maps to another container port (Istio's Helm chart and istioctl). */

@@ -68,7 +68,7 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
       });
     }
     if (istio.networkPolicy) {
-      for (const object of planNetworkPolicies(policy)) new OrderedApiObject(container(policy.gateway), object.id, object.manifest);
+      for (const object of planNetworkPolicies(policy, model.policies)) new OrderedApiObject(container(policy.gateway), object.id, object.manifest);
     }
   }
 

@@ -75,8 +75,9 @@ export function planGatewayService(istio: ResolvedIstioOptions, ports: GatewaySe
 /**
  * Per source selector of the policy: its pods may reach the egress gateway's pods, DNS and the
  * control plane, and nothing else that another NetworkPolicy does not allow.
+ * @param policies every policy of the App, whose gateways the NetworkPolicies leave alone
  */
-export function planNetworkPolicies(policy: PolicyModel): KubernetesObject[] {
+export function planNetworkPolicies(policy: PolicyModel, policies: readonly PolicyModel[]): KubernetesObject[] {
   const istio = policy.istio;
   const done = new Set<string>();
   const objects: KubernetesObject[] = [];
@@ -85,9 +86,13 @@ export function planNetworkPolicies(policy: PolicyModel): KubernetesObject[] {
       const key = `${source.namespace}|${labelsKey(source.labels)}`;
       if (done.has(key) || !hasNetworkPolicy(source)) continue;
       done.add(key);
-      // Never select the pods the policy lets the source reach (checked: each is selected by one label).
-      const expressions = protectedPodsOf(source, istio)
-        .flatMap((pods) => Object.entries(pods.labels).map(([k, v]) => ({ key: k, operator: 'NotIn' as const, values: [v] })));
+      // Never select the pods the policy lets the source reach, nor any gateway of the App (checked:
+      // each is selected by one label); one expression per label key.
+      const excluded = new Map<string, Set<string>>();
+      for (const pods of protectedPodsOf(source, policy, policies)) {
+        for (const [k, v] of Object.entries(pods.labels)) excluded.set(k, (excluded.get(k) ?? new Set()).add(v));
+      }
+      const expressions = [...excluded].map(([k, values]) => ({ key: k, operator: 'NotIn' as const, values: [...values].sort() }));
       const base = `egress-via-${policy.gateway}`;
       const name = source.labels ? objectName(base, labelsPart(source.labels)) : objectName(base);
       const egress: NetworkPolicyEgressRule[] = [

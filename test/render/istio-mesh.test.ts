@@ -106,6 +106,26 @@ describe('2. NetworkPolicies never select the gateway or the control plane', () 
     expect(selects(np.spec.podSelector, { tier: 'ops', ...istiod })).toBe(false);
   });
 
+  test('the App\'s other gateways in the namespace (and a waypoint) are left out as well as the policy\'s own', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { gatewayNamespace: 'egress-gw' } });
+    const chart = new Chart(app, 'c');
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { networkPolicy: true } }).addRule('r')
+      .allowFrom(EgressSource.namespace('egress-gw', { workloadSelector: { tier: 'ops' } })).allowTo(api);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r').allowFrom(EgressSource.namespace('team1'))
+      .allowTo(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
+    new EgressTrafficPolicy(chart, 'C', { gateway: 'gw-c', output: EgressOutput.AMBIENT, ambient: { waypointNamespace: 'egress-gw' } }).addRule('r')
+      .allowFrom(EgressSource.namespace('team1', { serviceAccountName: 'app' })).allowTo(ExternalService.https('maps', { hosts: ['maps.example.com'] }));
+    const np = synthObjects(app).find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'egress-gw');
+    expect(selects(np.spec.podSelector, { tier: 'ops', app: 'tools' })).toBe(true);
+    for (const pod of [{ istio: 'gw-a' }, { istio: 'gw-b' }, { 'gateway.networking.k8s.io/gateway-name': 'gw-c' }] as Array<Record<string, string>>) {
+      expect({ pod, selected: selects(np.spec.podSelector, { tier: 'ops', ...pod }) }).toEqual({ pod, selected: false });
+    }
+    // One expression per label key.
+    expect(np.spec.podSelector.matchExpressions).toContainEqual({ key: 'istio', operator: 'NotIn', values: ['gw-a', 'gw-b'] });
+    expect(crdSchemaErrors(istioOnly(synthObjects(app)))).toEqual([]);
+  });
+
   test('a namespace-wide source there: every pod but the gateway\'s and istiod\'s; elsewhere, every pod', () => {
     const app = render({}, EgressSource.namespace('istio-system'), EgressSource.namespace('team1'));
     const nps = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
@@ -127,10 +147,22 @@ describe('2. NetworkPolicies never select the gateway or the control plane', () 
 
   test('gateway pods selected by several labels cannot be left out exactly: the source is refused', () => {
     const app = render({ gatewayLabels: { istio: 'egressgateway', team: 'platform' } }, EgressSource.namespace('istio-system'));
-    expect(() => synthObjects(app)).toThrow(/from\[0\]\.namespace: the NetworkPolicy of this source would select the egress gateway pods in namespace 'istio-system' \(istio.gatewayLabels\)/);
+    expect(() => synthObjects(app)).toThrow(/from\[0\]\.namespace: the NetworkPolicy of this source would select the pods of the egress gateway 'gw-a' in namespace 'istio-system' \(istio.gatewayLabels\)/);
     const problems = EgressRegistry.of(app).errors;
     expect(problems.map((p) => p.code)).toEqual(['ISTIO_NETWORK_POLICY']);
     expect(problems[0].message).toMatch(/give the source a workloadSelector/);
+  });
+
+  test('another policy\'s gateway selected by several labels there refuses the source too, naming that policy', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { gatewayNamespace: 'egress-gw' } });
+    const chart = new Chart(app, 'c');
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { networkPolicy: true } }).addRule('r')
+      .allowFrom(EgressSource.namespace('egress-gw', { workloadSelector: { tier: 'ops' } })).allowTo(api);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', istio: { gatewayLabels: { istio: 'gw-b', team: 'platform' } } }).addRule('r')
+      .allowFrom(EgressSource.namespace('team1')).allowTo(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
+    expect(() => synthObjects(app)).toThrow(
+      "[c/A/r] from[0].workloadSelector: the NetworkPolicy of this source would select the pods of the egress gateway 'gw-b' in namespace 'egress-gw' (istio.gatewayLabels of c/B) and cut them off");
   });
 
   test('a service-account source gets no NetworkPolicy, and a warning says so; with a namespace-wide source there, no warning', () => {
