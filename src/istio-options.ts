@@ -96,9 +96,11 @@ export interface IstioOptions {
    * Emit a Kubernetes NetworkPolicy per source that lets its pods reach only the egress gateway,
    * DNS and the mesh control plane (defence in depth against pods that bypass their sidecar).
    * NetworkPolicies are additive: allow the pods' other traffic with policies of your own. They
-   * never select the pods of any egress gateway of the App, the control plane's or the DNS pods; a
-   * source known only by its service account gets none (a NetworkPolicy selects pods by labels),
-   * with a warning.
+   * never select the pods of any egress gateway of the App, the control plane's or the DNS pods,
+   * and a source of a whole namespace is refused where the mesh's own pods run (the namespaces of
+   * the App's gateways and of the control plane, and the mesh's root namespace): give it a
+   * `workloadSelector` there. A source known only by its service account gets none (a
+   * NetworkPolicy selects pods by labels), with a warning.
    * @default false
    */
   readonly networkPolicy?: boolean;

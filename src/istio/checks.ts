@@ -1,5 +1,5 @@
 import { gatewayPortServiceName } from './names';
-import { hasNetworkPolicy, ProtectedPods, protectedPodsOf } from './network-policy';
+import { hasNetworkPolicy, meshNamespaces, ProtectedPods, protectedPodsOf } from './network-policy';
 import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';
 import { isWildcardHost } from '../checks/syntax';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
@@ -164,14 +164,17 @@ function gatewayIdentityConflicts(policies: PolicyModel[]): Problem[] {
 }
 
 /**
- * NetworkPolicies that cannot be emitted as asked: a source of every namespace; a source whose
- * selector could select the pods it must reach (the gateway's, the control plane's, DNS) when
- * they cannot be left out exactly. Pods selected by one label are left out with a `NotIn`
- * expression; those selected by several labels cannot be, since a selector cannot say "not all of
- * these". A source known only by its service account gets none, which a warning says.
+ * NetworkPolicies that cannot be emitted as asked: a source of every namespace; a namespace-wide
+ * source where the mesh's own pods run (`meshNamespaces`), whose NetworkPolicy would select pods
+ * the App does not know of; a source whose selector could select the pods it must reach (the
+ * gateways', the control plane's, DNS) when they cannot be left out exactly. Pods selected by one
+ * label are left out with a `NotIn` expression; those selected by several labels cannot be, since
+ * a selector cannot say "not all of these". A source known only by its service account gets
+ * none, which a warning says.
  */
 function networkPolicyProblems(policy: PolicyModel, policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
+  const mesh = meshNamespaces(policies);
   for (const rule of policy.rules) {
     rule.sources.forEach((source, i) => {
       if (source.namespace === '*') {
@@ -193,6 +196,24 @@ function networkPolicyProblems(policy: PolicyModel, policies: PolicyModel[]): Pr
             fix: {
               constructs: 'add a workloadSelector to the source (EgressSource.namespace(ns, { serviceAccountName, workloadSelector }), or EgressSource.fromWorkload) to have its pods restricted',
               manifest: 'add a workloadSelector next to the serviceAccount of the source to have its pods restricted',
+            },
+          }));
+        return;
+      }
+      const holds = mesh.get(source.namespace);
+      if (source.labels === undefined && holds !== undefined) {
+        const how = 'select the source\'s own pods with a workloadSelector';
+        problems.push(problem('ISTIO_NETWORK_POLICY', ['from', i, 'namespace'],
+          `namespace '${source.namespace}' ${holds}: the NetworkPolicy of a source of the whole namespace (istio.networkPolicy) `
+          + 'would select every pod there, including those the App does not know of (an ingress gateway, webhooks, controllers), and cut them off '
+          + 'from everything but the egress gateway, DNS and the control plane',
+          {
+            subject: rule.subject,
+            fix: {
+              constructs: `${how} (EgressSource.namespace(ns, { workloadSelector }), or EgressSource.fromWorkload; in the mesh's root namespace `
+                + 'with istio.enforceWorkloadSelectors set to false), identify it by serviceAccountName alone (it then gets no NetworkPolicy), '
+                + 'or set istio.networkPolicy to false',
+              manifest: `${how}, or run its workloads in another namespace`,
             },
           }));
         return;

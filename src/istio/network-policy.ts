@@ -61,6 +61,28 @@ export function protectedPodsOf(source: SourceModel, policy: PolicyModel, polici
   return protectedPods(policy, policies).filter((p) => p.namespace === source.namespace && selectorsOverlap(source.labels ?? {}, p.labels));
 }
 
+/**
+ * Namespaces where a NetworkPolicy for every pod would restrict pods that the App does not know
+ * of, each with what it is, for messages (`is the mesh's root namespace and holds the control
+ * plane`): the namespaces of the App's gateways and of the control plane, and the mesh's root
+ * namespace, which commonly hold ingress gateways, webhooks and controllers. Every value that a
+ * policy gives counts (the mesh has one root namespace and one control plane).
+ */
+export function meshNamespaces(policies: readonly PolicyModel[]): Map<string, string> {
+  const holds = new Map<string, Set<string>>();
+  const add = (ns: string | undefined, what: string) => ns !== undefined && holds.set(ns, (holds.get(ns) ?? new Set()).add(what));
+  for (const pods of gatewayPods(policies)) add(pods.namespace, pods.what);
+  for (const policy of policies) add(policy.istio.networkPolicyControlPlane.namespace, 'the control plane');
+  const roots = new Set(policies.map((p) => p.istio.meshRootNamespace));
+  const described = new Map<string, string>();
+  for (const ns of new Set([...holds.keys(), ...roots])) {
+    const what = [...holds.get(ns) ?? []];
+    const list = what.length < 2 ? what.join('') : `${what.slice(0, -1).join(', ')} and ${what[what.length - 1]}`;
+    described.set(ns, [roots.has(ns) ? 'is the mesh\'s root namespace' : '', list ? `holds ${list}` : ''].filter((x) => x).join(' and '));
+  }
+  return described;
+}
+
 /** Whether a source gets a NetworkPolicy: a NetworkPolicy selects pods by labels, never by service account. */
 export function hasNetworkPolicy(source: SourceModel): boolean {
   return source.namespace !== '*' && (source.labels !== undefined || source.serviceAccount === undefined);

@@ -126,28 +126,38 @@ describe('2. NetworkPolicies never select the gateway or the control plane', () 
     expect(crdSchemaErrors(istioOnly(synthObjects(app)))).toEqual([]);
   });
 
-  test('a namespace-wide source there: every pod but the gateway\'s and istiod\'s; elsewhere, every pod', () => {
-    const app = render({}, EgressSource.namespace('istio-system'), EgressSource.namespace('team1'));
-    const nps = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
-    const inRoot = nps.find((np) => np.metadata.namespace === 'istio-system');
-    expect(selects(inRoot.spec.podSelector, { app: 'tools' })).toBe(true);
-    expect(selects(inRoot.spec.podSelector, gatewayPod)).toBe(false);
-    expect(selects(inRoot.spec.podSelector, istiod)).toBe(false);
-    expect(nps.find((np) => np.metadata.namespace === 'team1').spec.podSelector).toEqual({});
+  test('a namespace-wide source where the mesh\'s own pods run is refused at its namespace; elsewhere, it selects every pod', () => {
+    // Gateways, istiod, the mesh root: namespaces with pods the App does not know of (an ingress gateway, webhooks).
+    const cases: Array<[IstioOptions, string, RegExp]> = [
+      [{}, 'istio-system', /namespace 'istio-system' is the mesh's root namespace and holds egress gateway 'gw-a' and the control plane: /],
+      [{ gatewayNamespace: 'egress-gw' }, 'egress-gw', /namespace 'egress-gw' holds egress gateway 'gw-a': /],
+      [{ networkPolicyControlPlane: { namespace: 'istiod-ns', podLabels: { app: 'istiod' } } }, 'istiod-ns', /namespace 'istiod-ns' holds the control plane: /],
+      [{ gatewayNamespace: 'egress-gw', meshRootNamespace: 'mesh-root' }, 'mesh-root', /namespace 'mesh-root' is the mesh's root namespace: /],
+    ];
+    for (const [istio, namespace, reason] of cases) {
+      const app = render(istio, EgressSource.namespace('team1'), EgressSource.namespace(namespace));
+      expect(() => synthObjects(app)).toThrow(reason);
+      expect(EgressRegistry.of(app).errors.map((e) => [e.code, e.path, e.field])).toEqual([['ISTIO_NETWORK_POLICY', 'c/Egress/r', 'from[1].namespace']]);
+      expect(EgressRegistry.of(app).errors[0].message).toMatch(/would select every pod there, including those the App does not know of .*: select the source's own pods with a workloadSelector/);
+    }
+    const elsewhere = synthObjects(render({}, EgressSource.namespace('team1'))).filter((o) => o.kind === 'NetworkPolicy');
+    expect(elsewhere.map((np) => [np.metadata.namespace, np.spec.podSelector])).toEqual([['team1', {}]]);
   });
 
   test('the gateway in its own namespace, DNS pods in a source\'s namespace: each left out where it lives', () => {
-    const app = render({ gatewayNamespace: 'egress-gw' }, EgressSource.namespace('egress-gw'), EgressSource.namespace('kube-system'));
+    const app = render({ gatewayNamespace: 'egress-gw' }, EgressSource.namespace('egress-gw', { workloadSelector: { tier: 'ops' } }), EgressSource.namespace('kube-system'));
     const nps = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
     const of = (ns: string) => nps.find((np) => np.metadata.namespace === ns).spec.podSelector;
-    expect(selects(of('egress-gw'), gatewayPod)).toBe(false);
+    expect(selects(of('egress-gw'), { tier: 'ops', ...gatewayPod })).toBe(false);
+    expect(selects(of('egress-gw'), { tier: 'ops', app: 'tools' })).toBe(true);
     expect(selects(of('kube-system'), { 'k8s-app': 'kube-dns' })).toBe(false);
     expect(selects(of('kube-system'), { 'k8s-app': 'metrics-server' })).toBe(true);
   });
 
   test('gateway pods selected by several labels cannot be left out exactly: the source is refused', () => {
-    const app = render({ gatewayLabels: { istio: 'egressgateway', team: 'platform' } }, EgressSource.namespace('istio-system'));
-    expect(() => synthObjects(app)).toThrow(/from\[0\]\.namespace: the NetworkPolicy of this source would select the pods of the egress gateway 'gw-a' in namespace 'istio-system' \(istio.gatewayLabels\)/);
+    const app = render({ gatewayLabels: { istio: 'egressgateway', team: 'platform' }, enforceWorkloadSelectors: false },
+      EgressSource.namespace('istio-system', { workloadSelector: { tier: 'ops' } }));
+    expect(() => synthObjects(app)).toThrow(/from\[0\]\.workloadSelector: the NetworkPolicy of this source would select the pods of the egress gateway 'gw-a' in namespace 'istio-system' \(istio.gatewayLabels\)/);
     const problems = EgressRegistry.of(app).errors;
     expect(problems.map((p) => p.code)).toEqual(['ISTIO_NETWORK_POLICY']);
     expect(problems[0].message).toMatch(/give the source a workloadSelector/);
