@@ -167,10 +167,10 @@ function gatewayIdentityConflicts(policies: PolicyModel[]): Problem[] {
  * NetworkPolicies that cannot be emitted as asked: a source of every namespace; a namespace-wide
  * source where the mesh's own pods run (`meshNamespaces`), whose NetworkPolicy would select pods
  * the App does not know of; a source whose selector could select the pods it must reach (the
- * gateways', the control plane's, DNS) when they cannot be left out exactly. Pods selected by one
- * label are left out with a `NotIn` expression; those selected by several labels cannot be, since
- * a selector cannot say "not all of these". A source known only by its service account gets
- * none, which a warning says.
+ * gateways', the control plane's, DNS) when they cannot be left out exactly, or that selects only
+ * such pods (left out, nothing would be selected). Pods selected by one label are left out with a
+ * `NotIn` expression; those selected by several labels cannot be, since a selector cannot say
+ * "not all of these". A source known only by its service account gets none, which a warning says.
  */
 function networkPolicyProblems(policy: PolicyModel, policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
@@ -218,10 +218,21 @@ function networkPolicyProblems(policy: PolicyModel, policies: PolicyModel[]): Pr
           }));
         return;
       }
-      for (const pods of protectedPodsOf(source, policy, policies).filter((p) => Object.keys(p.labels).length > 1)) {
+      for (const pods of protectedPodsOf(source, policy, policies)) {
+        const owner = optionOwner(pods, policy);
+        if (Object.entries(pods.labels).every(([k, v]) => source.labels?.[k] === v)) {
+          // Its pods are those pods: left out, the NetworkPolicy would select nothing.
+          const how = 'select the source\'s own pods with labels that those pods do not carry';
+          problems.push(problem('ISTIO_NETWORK_POLICY', ['from', i, 'workloadSelector'],
+            [...msg`the workloadSelector of this source selects only pods of the ${pods.what} (${pods.option}${owner}), which a NetworkPolicy must leave alone: `,
+              'its NetworkPolicy would select no pod at all'],
+            { subject: rule.subject, fix: { constructs: `${how}, or set istio.networkPolicy to false`, manifest: how } }));
+          continue;
+        }
+        if (Object.keys(pods.labels).length < 2) continue;
         const how = 'give the source a workloadSelector with a label that those pods carry with another value, or select those pods by one label';
         problems.push(problem('ISTIO_NETWORK_POLICY', source.labels ? ['from', i, 'workloadSelector'] : ['from', i, 'namespace'],
-          [...msg`the NetworkPolicy of this source would select the pods of the ${pods.what} in namespace '${pods.namespace}' (${pods.option}${optionOwner(pods, policy)}) `,
+          [...msg`the NetworkPolicy of this source would select the pods of the ${pods.what} in namespace '${pods.namespace}' (${pods.option}${owner}) `,
             'and cut them off; they are selected by several labels, which a NetworkPolicy selector cannot leave out exactly'],
           { subject: rule.subject, fix: { constructs: `${how} (${pods.option}), or set istio.networkPolicy to false`, manifest: how } }));
       }

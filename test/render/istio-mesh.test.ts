@@ -163,6 +163,24 @@ describe('2. NetworkPolicies never select the gateway or the control plane', () 
     expect(problems[0].message).toMatch(/give the source a workloadSelector/);
   });
 
+  test('a selector that includes a gateway\'s (or DNS) labels is refused: left out, those pods leave nothing to select', () => {
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ istio: 'gw-a' }, 'egress-gw', /selects only pods of the egress gateway 'gw-a' \(istio.gatewayLabels\)/],
+      [{ istio: 'gw-a', tier: 'ops' }, 'egress-gw', /selects only pods of the egress gateway 'gw-a'/],
+      [{ 'k8s-app': 'kube-dns' }, 'kube-system', /selects only pods of the DNS \(istio.networkPolicyDns\)/],
+    ];
+    for (const [labels, namespace, reason] of cases) {
+      const app = render({ gatewayNamespace: 'egress-gw' }, EgressSource.namespace(namespace, { workloadSelector: labels }));
+      expect(() => synthObjects(app)).toThrow(reason);
+      expect(EgressRegistry.of(app).errors.map((e) => [e.code, e.field])).toEqual([['ISTIO_NETWORK_POLICY', 'from[0].workloadSelector']]);
+      expect(EgressRegistry.of(app).errors[0].message).toMatch(/its NetworkPolicy would select no pod at all: select the source's own pods with labels that those pods do not carry/);
+    }
+    // The same key with another value selects pods of its own, never the gateway's.
+    const [np] = synthObjects(render({ gatewayNamespace: 'egress-gw' }, EgressSource.namespace('egress-gw', { workloadSelector: { istio: 'tools' } })))
+      .filter((o) => o.kind === 'NetworkPolicy');
+    expect([selects(np.spec.podSelector, { istio: 'tools' }), selects(np.spec.podSelector, gatewayPod)]).toEqual([true, false]);
+  });
+
   test('another policy\'s gateway selected by several labels there refuses the source too, naming that policy', () => {
     const app = testApp();
     EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { gatewayNamespace: 'egress-gw' } });
