@@ -249,11 +249,18 @@ function optionOwner(pods: ProtectedPods, policy: PolicyModel): Message {
 /** Gateway ports that the stock egress gateway Service maps to another container port (Istio's Helm chart and istioctl). */
 const STOCK_TRANSLATED_PORTS = new Map([[80, 8080], [443, 8443]]);
 
+/** The Service label that makes istiod leave the Service out when it resolves a gateway's ports (model/gateway.go). */
+const DISABLE_PORT_TRANSLATION = 'experimental.istio.io/disable-gateway-port-translation';
+
 /**
  * The gateway listens on the container port that a Service of its pods maps a server's port to
  * (model/gateway.go `resolvePorts`: the first such Service), while the AuthorizationPolicies and
  * the gateway port's Service use the port itself. With the stock Service (80 -> 8080) every
  * request on port 80 would be denied or refused. Warned when the App does not own the Service.
+ * `resolvePorts` skips a Service labelled `experimental.istio.io/disable-gateway-port-translation`
+ * for Gateways that select pods by labels (as these do), so that label on the user's Service lets
+ * the port's own Service (port = container port) decide; Istio calls it a workaround for Knative
+ * that may go away, hence offered last.
  */
 function translatedPortWarnings(policy: PolicyModel, ports: Map<ServiceModel, number> | undefined): Problem[] {
   const problems: Problem[] = [];
@@ -272,8 +279,10 @@ function translatedPortWarnings(policy: PolicyModel, ports: Map<ServiceModel, nu
         severity: 'warning',
         subject: rule.subject,
         fix: {
-          constructs: `map port ${port} to container port ${port} in the gateway's Service (or let the App own it: istio.gatewayService), or give the service another gatewayPort`,
-          manifest: `map port ${port} to container port ${port} in the gateway's Service, or set another byEgressGateway.port`,
+          constructs: `map port ${port} to container port ${port} in the gateway's Service (or let the App own it: istio.gatewayService), or give the service `
+            + `another gatewayPort, or label that Service ${DISABLE_PORT_TRANSLATION}: "true" (experimental in Istio) so that the gateway ignores its mapping`,
+          manifest: `map port ${port} to container port ${port} in the gateway's Service, or set another byEgressGateway.port, `
+            + `or label that Service ${DISABLE_PORT_TRANSLATION}: "true" (experimental in Istio) so that the gateway ignores its mapping`,
         },
       }));
   }

@@ -373,6 +373,16 @@ describe('6. gateway ports that stock gateway Services translate', () => {
     const untranslated = { ...r.gateway, servicePorts: [{ port: 80, targetPort: 80 }] };
     expect(traceRoute(objects, untranslated, r.client, r.request, r.expect)).toMatchObject({ ok: true });
   });
+
+  test('the warning offers the label that makes istiod ignore the stock Service\'s mapping, with which the chain holds', () => {
+    const app = buildApp(spec);
+    const objects = synthObjects(app);
+    const [warning] = EgressRegistry.of(app).warnings.filter((w) => w.code === 'ISTIO_GATEWAY_PORT_TRANSLATED');
+    expect(warning.message).toMatch(/or label that Service experimental\.istio\.io\/disable-gateway-port-translation: "true" \(experimental in Istio\)/);
+    const [r] = allowedRequests(spec);
+    const stock = { ...r.gateway, servicePorts: [{ port: 80, targetPort: 8080 }] };
+    expect(traceRoute(objects, { ...stock, servicePortTranslationDisabled: true }, r.client, r.request, r.expect)).toMatchObject({ ok: true });
+  });
 });
 
 describe('the gateway ports\' Services', () => {

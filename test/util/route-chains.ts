@@ -20,6 +20,8 @@ export interface GatewayUnderTest {
   readonly rootNamespace?: string;
   /** The ports of the gateway's own Service as deployed, when the App does not emit it (the stock one maps 80 to 8080). */
   readonly servicePorts?: Array<{ readonly port: number; readonly targetPort: number }>;
+  /** That Service carries the label `experimental.istio.io/disable-gateway-port-translation`. */
+  readonly servicePortTranslationDisabled?: boolean;
 }
 
 /** A pod that sends the request. */
@@ -51,6 +53,9 @@ export type Trace =
   | { readonly ok: false; readonly stage: string; readonly reason: string };
 
 type Obj = any;
+
+/** The Service label that `resolvePorts` honours (model/gateway.go `DisableGatewayPortTranslationLabel`). */
+const DISABLE_PORT_TRANSLATION = 'experimental.istio.io/disable-gateway-port-translation';
 
 const kindOf = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind);
 const nsOf = (o: Obj): string => o.metadata?.namespace ?? 'default';
@@ -188,10 +193,13 @@ export function traceRoute(objects: Obj[], gw: GatewayUnderTest, client: Client,
 
   // 4. The gateway listens on the container port that the Services selecting its pods map the
   // server port to (model/gateway.go `resolvePorts`: the first Service with that port; the port
-  // itself when none has it). Every emitted Service with the port must agree.
+  // itself when none has it), leaving out, for a Gateway with a selector, the Services labelled
+  // `experimental.istio.io/disable-gateway-port-translation`. Every other Service with the port must agree.
+  const translating = (labels: Record<string, string> | undefined) => !(DISABLE_PORT_TRANSLATION in (labels ?? {}));
   const translations = [
-    ...meshServicesOfGateway(objects, gw).flatMap((svc) => svc.ports.filter((p) => p.number === gatewayPort).map((p) => p.targetPort ?? p.number)),
-    ...(gw.servicePorts ?? []).filter((p) => p.port === gatewayPort).map((p) => p.targetPort),
+    ...meshServicesOfGateway(objects, gw).filter((svc) => translating(svc.object.metadata.labels))
+      .flatMap((svc) => svc.ports.filter((p) => p.number === gatewayPort).map((p) => p.targetPort ?? p.number)),
+    ...(gw.servicePortTranslationDisabled ? [] : gw.servicePorts ?? []).filter((p) => p.port === gatewayPort).map((p) => p.targetPort),
   ];
   if (new Set([containerPort, ...translations]).size > 1) return fail('gateway-service', `Services of the gateway map port ${gatewayPort} to container ports ${[...new Set([containerPort, ...translations])].join(' and ')}: the gateway listens on one of them`);
 
