@@ -146,7 +146,7 @@ function runCase(args: string[]): unknown {
     case 'alloc':
       return allocatorAlone();
     case 'clusters':
-      return clustersPerProxy(n);
+      return clustersPerProxy(n, output === 'gatewayService');
     default:
       throw new Error(`unknown case ${kind}`);
   }
@@ -410,12 +410,14 @@ function gatewaysSection(reps: number): void {
  * the default sidecarEgressHosts, `istio-system/*` among them, so both see the Service of every
  * gateway port that the namespace uses (HTTP services of a gateway share one). "Former" is what
  * one gateway Service with every port and one subset per service cost such a pod: the ports times
- * the services of each gateway it routes to.
+ * the services of each gateway it routes to. With `gatewayService`, the App also emits each
+ * gateway's own Service with all its ports, which must not add a cluster per port to those pods;
+ * a pod of the gateways' namespace (istio-system: an ingress gateway, say) is counted too.
  */
-function clustersPerProxy(n: number): Record<string, number> {
+function clustersPerProxy(n: number, gatewayService: boolean): Record<string, number> {
   const lib = loadLibrary();
   const app = new cdk8s.App({ outdir: '/tmp/asm-egress-bench' });
-  lib.EgressRegistry.of(app).configure({ output: lib.EgressOutput.ISTIO, printWarnings: false });
+  lib.EgressRegistry.of(app).configure({ output: lib.EgressOutput.ISTIO, printWarnings: false, istio: { gatewayService } });
   const charts = new Map<string, Cdk8s.Chart>();
   const chartOf = (name: string) => charts.get(name) ?? charts.set(name, new cdk8s.Chart(app, name)).get(name)!;
   const policies = new Map<string, InstanceType<typeof lib.EgressTrafficPolicy>>();
@@ -433,6 +435,7 @@ function clustersPerProxy(n: number): Record<string, number> {
   const objects = app.charts.flatMap((chart) => chart.toJson());
   const selected = outboundClusters(objects, { namespace: 'team-0', labels: { app: 'rule-0' } });
   const other = outboundClusters(objects, { namespace: 'team-0', labels: { app: 'none' } });
+  const gatewayNamespace = outboundClusters(objects, { namespace: 'istio-system', labels: { istio: 'ingressgateway' } });
   // The former shape: for each gateway the selected pod routes to, its ports x its services.
   const gatewayOfHost = (host: string) => host.replace(/-\d+\.istio-system\.svc\.cluster\.local$/, '');
   const gateways = new Set([...selected.subsetClustersByHost.keys()].map(gatewayOfHost));
@@ -449,6 +452,7 @@ function clustersPerProxy(n: number): Record<string, number> {
     selectedTotal: selected.total,
     otherSubset: other.subsetClusters,
     otherTotal: other.total,
+    gatewayNamespaceTotal: gatewayNamespace.total,
     former,
   };
 }
@@ -460,13 +464,22 @@ function publicIp(j: number): string {
 
 /** Prints the clusters-per-proxy table (one fresh process per size; counts do not vary between runs). */
 function clustersSection(): void {
-  const rows: string[][] = [['services', 'gateways', 'team-0 uses', 'selected pod: subset', 'total', 'other pod: subset', 'total', 'former subset']];
+  const rows: string[][] = [[
+    'services', 'gateways', 'gatewayService', 'team-0 uses', 'selected pod: subset', 'total', 'other pod: subset', 'total', 'istio-system pod: total', 'former subset',
+  ]];
   for (const n of GATEWAY_SIZES) {
-    const r = spawnCase('clusters', n);
-    rows.push([r.services, r.gateways, r.used, r.selectedSubset, r.selectedTotal, r.otherSubset, r.otherTotal, r.former].map(count));
+    for (const gatewayService of [false, true]) {
+      const r = spawnCase('clusters', n, gatewayService ? 'gatewayService' : 'ports-only');
+      rows.push([
+        count(r.services), count(r.gateways), gatewayService ? 'on' : 'off',
+        ...[r.used, r.selectedSubset, r.selectedTotal, r.otherSubset, r.otherTotal, r.gatewayNamespaceTotal, r.former].map(count),
+      ]);
+    }
   }
   console.log('\nClusters per proxy (Istio output), counted with the model of istiod in test/util/istiod-model.ts, for namespace team-0:');
   console.log('selected pod: the workloadSelector of one rule; other pod: outside every selector; both see the gateway ports team-0 uses;');
+  console.log('gatewayService: the gateways\' own Services with every port emitted too (exported to their namespace only);');
+  console.log('istio-system pod: a pod of the gateways\' namespace without Sidecar (an ingress gateway), which sees every egress host;');
   console.log('former subset: one gateway Service with every port and a subset per service (ports x services of each gateway routed to)');
   printTable(rows);
   console.log('Goal: gateway subset clusters per proxy grow with what its namespace uses (O(k)), not with the gateways\' totals');

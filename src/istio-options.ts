@@ -79,7 +79,8 @@ export interface IstioOptions {
 
   /**
    * Emit the gateway's Kubernetes Service with every gateway port in use (open-source Istio; for
-   * gateways whose Service this App owns). Needs an output with Istio objects. When it is off, a
+   * gateways whose Service this App owns), exported to the gateway's namespace only, so that other
+   * proxies build no cluster per port. Needs an output with Istio objects. When it is off, a
    * gateway port that stock gateway Services map to another container port (80, 443) is warned about.
    * @default false
    */

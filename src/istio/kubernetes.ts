@@ -1,4 +1,4 @@
-import { labelsPart, objectName } from './names';
+import { exportToOf, labelsPart, objectName } from './names';
 import { hasNetworkPolicy, protectedPodsOf } from './network-policy';
 import type { ResolvedIstioOptions } from './options';
 import { labelsKey } from './sidecar-scopes';
@@ -47,7 +47,7 @@ export interface KubernetesObject {
   readonly manifest: {
     readonly apiVersion: 'v1' | 'networking.k8s.io/v1';
     readonly kind: 'Service' | 'NetworkPolicy';
-    readonly metadata: { readonly name: string; readonly namespace: string };
+    readonly metadata: { readonly name: string; readonly namespace: string; readonly annotations?: Record<string, string> };
     readonly spec: Record<string, unknown>;
   };
 }
@@ -55,14 +55,29 @@ export interface KubernetesObject {
 /** The label that Kubernetes sets on every namespace to its name (1.21+). */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-/** The gateway's Service (ClusterIP), selecting the gateway's pods and exposing every port in use. */
+/**
+ * The gateway's Service (ClusterIP), selecting the gateway's pods and exposing every port in use,
+ * exported to the gateway's namespace only (by name, never `.`: see `exportToOf`).
+ *
+ * Nothing in the mesh sends to it: sidecars route to each port's own Service. Visible everywhere,
+ * it would cost every proxy of the mesh a cluster per gateway port (O(N) again). The gateway
+ * needs no visibility of it: a gateway's listeners come from the Gateway servers that select its
+ * pods (push_context.go `mergeGateways`), on the ports that `resolvePorts` (model/gateway.go)
+ * finds in the proxy's ServiceTargets, which the Kubernetes registry takes from every Service of
+ * the pod's namespace whose selector matches it (kube controller.go `GetProxyServiceTargets`),
+ * whatever its exportTo.
+ */
 export function planGatewayService(istio: ResolvedIstioOptions, ports: GatewayServicePort[]): KubernetesObject {
   return {
     id: 'GatewayService',
     manifest: {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: istio.gatewayServiceName, namespace: istio.gatewayNamespace },
+      metadata: {
+        name: istio.gatewayServiceName,
+        namespace: istio.gatewayNamespace,
+        annotations: { 'networking.istio.io/exportTo': exportToOf([istio.gatewayNamespace]).join(',') },
+      },
       spec: {
         type: 'ClusterIP',
         selector: { ...istio.gatewayLabels },

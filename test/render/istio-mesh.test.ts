@@ -247,6 +247,26 @@ describe('3. gateway subset clusters grow with what a namespace uses, not with t
     expectAllAllowed(objects, spec.slice(0, 1).map((p) => ({ ...p, rules: p.rules.slice(1) })));
   });
 
+  test('with the gateway\'s own Service (gatewayService), a namespace that uses 2 still sees O(2) clusters: the Service stays in the gateway\'s namespace', () => {
+    const without = synthObjects(buildApp(spec));
+    const objects = synthObjects(buildApp(spec, { gatewayService: true }));
+    const service = objects.find((o) => o.apiVersion === 'v1' && o.kind === 'Service' && o.metadata.name === 'gw-a');
+    expect(service.spec.ports).toHaveLength(N + 1);
+    expect(service.metadata.annotations).toEqual({ 'networking.istio.io/exportTo': 'istio-system' });
+    for (const proxy of [{ namespace: 'small' }, { namespace: 'big' }, { namespace: 'web', labels: { app: 'web' } }, { namespace: 'elsewhere' }]) {
+      expect({ proxy, clusters: outboundClusters(objects, proxy) }).toEqual({ proxy, clusters: outboundClusters(without, proxy) });
+    }
+    // 2 ServiceEntries, and per gateway port used its Service's cluster and subset cluster.
+    expect(outboundClusters(objects, { namespace: 'small' })).toMatchObject({ total: 6, subsetClusters: 2 });
+    // Only the gateway's namespace sees it: a cluster per port there.
+    expect(outboundClusters(objects, { namespace: 'istio-system' }).total - outboundClusters(without, { namespace: 'istio-system' }).total).toBe(N + 1);
+    // Without the annotation, every proxy of the mesh would get one per port.
+    const exported = JSON.parse(JSON.stringify(objects));
+    delete exported.find((o: any) => o.apiVersion === 'v1' && o.kind === 'Service' && o.metadata.name === 'gw-a').metadata.annotations;
+    expect(outboundClusters(exported, { namespace: 'small' }).total).toBe(6 + N + 1);
+    expectAllAllowed(objects, spec.slice(0, 1).map((p) => ({ ...p, rules: p.rules.slice(1) })));
+  });
+
   test('the former shape (one Service, a port and a subset per service) costs ports x subsets in every such namespace', () => {
     const objects = synthObjects(buildApp(spec));
     const portRules = objects.filter((o) => o.kind === 'DestinationRule' && o.spec.subsets);
