@@ -41,6 +41,19 @@ export function checkIstio(policies: PolicyModel[], ports: Map<string, Map<Servi
     if (asmPorts && istio.istioGateway && includesAsm(policy.output)) {
       at(policy.subject, ['istio', 'istioGateway'], `ASM allocates the ports of gateway '${policy.gateway}' at run time, so they cannot be listed in its IstioGateway`);
     }
+    const portCount = new Set(ports.get(policy.gateway)?.values() ?? []).size;
+    if (istio.gatewayService && includesIstio(policy.output) && portCount > MAX_ENDPOINT_SLICE_PORTS) {
+      problems.push(problem('ISTIO_GATEWAY_SERVICE_PORTS', ['istio', 'gatewayService'],
+        `gateway '${policy.gateway}' has ${count(portCount)} gateway ports, all of which its Service would list, but an EndpointSlice holds at most `
+        + `${count(MAX_ENDPOINT_SLICE_PORTS)} (kubernetes#99795), so Kubernetes could give that Service no endpoints`,
+        {
+          subject: policy.subject,
+          fix: {
+            constructs: 'set istio.gatewayService to false (each gateway port has a Service of its own, which carries its traffic), or spread the services over more gateways',
+            manifest: 'spread the services over more gateways',
+          },
+        }));
+    }
     if (istio.networkPolicy) problems.push(...networkPolicyProblems(policy, policies));
     if (rendersIstio(policy) && !istio.gatewayService) problems.push(...translatedPortWarnings(policy, ports.get(policy.gateway)));
   }
@@ -245,6 +258,16 @@ function networkPolicyProblems(policy: PolicyModel, policies: PolicyModel[]): Pr
 function optionOwner(pods: ProtectedPods, policy: PolicyModel): Message {
   return pods.policy === policy ? [] : msg` of ${ref(pods.policy.subject)}`;
 }
+
+/**
+ * The most ports an EndpointSlice may list, and so a Service that gets endpoints: 20,000 since
+ * Kubernetes 1.21 (kubernetes#99795, also in 1.18-1.20 patches; it was 100, kubernetes#99382).
+ * Every Kubernetes that a supported Istio runs on has it, so a gateway Service of a few hundred
+ * ports is fine.
+ */
+const MAX_ENDPOINT_SLICE_PORTS = 20_000;
+
+const count = (n: number) => n.toLocaleString('en-US');
 
 /** Gateway ports that the stock egress gateway Service maps to another container port (Istio's Helm chart and istioctl). */
 const STOCK_TRANSLATED_PORTS = new Map([[80, 8080], [443, 8443]]);

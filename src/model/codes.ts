@@ -26,7 +26,7 @@ export type PortCode =
 /** What the open-source Istio output cannot express, or would get wrong. */
 export type IstioCode =
   | 'ISTIO_OUTPUT_MISMATCH' | 'ISTIO_WILDCARD_HOST' | 'ISTIO_HOST_CONFLICT' | 'ISTIO_TCP_PORT_CONFLICT'
-  | 'ISTIO_GATEWAY_CONFLICT' | 'ISTIO_SELECTOR_CONFLICT' | 'ISTIO_NETWORK_POLICY'
+  | 'ISTIO_GATEWAY_CONFLICT' | 'ISTIO_SELECTOR_CONFLICT' | 'ISTIO_NETWORK_POLICY' | 'ISTIO_GATEWAY_SERVICE_PORTS'
   /** Warnings: a source that no NetworkPolicy can select; a gateway port that stock gateway Services translate; partial input. */
   | 'ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT' | 'ISTIO_GATEWAY_PORT_TRANSLATED' | 'ISTIO_PARTIAL_INPUT';
 

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import {
-  EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, IstioOptions,
+  EgressOutput, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, IstioOptions, PortRange,
 } from '../../src';
 import { crdSchemaErrors } from '../util/crd-schema';
 import { allowedRequests, buildApp, defaultGateway, PolicySpec, ServiceSpec } from '../util/egress-spec';
@@ -265,6 +265,20 @@ describe('3. gateway subset clusters grow with what a namespace uses, not with t
     delete exported.find((o: any) => o.apiVersion === 'v1' && o.kind === 'Service' && o.metadata.name === 'gw-a').metadata.annotations;
     expect(outboundClusters(exported, { namespace: 'small' }).total).toBe(6 + N + 1);
     expectAllAllowed(objects, spec.slice(0, 1).map((p) => ({ ...p, rules: p.rules.slice(1) })));
+  });
+
+  test('past the 20,000 ports an EndpointSlice holds, the gateway\'s own Service is refused; hundreds are fine', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { gatewayService: true } });
+    const policy = new EgressTrafficPolicy(new Chart(app, 'c'), 'Egress', { gateway: 'gw-a', portRange: PortRange.between(1025, 65000) });
+    policy.addRule('r').allowFrom(EgressSource.namespace('team1'))
+      .allowTo(...Array.from({ length: 20_001 }, (_, i) => ExternalService.https(`s-${i}`, { hosts: [`s-${i}.example.com`] })));
+    expect(EgressRegistry.of(app).errors.map((e) => [e.code, e.path, e.field, e.message])).toEqual([['ISTIO_GATEWAY_SERVICE_PORTS', 'c/Egress', 'istio.gatewayService',
+      "gateway 'gw-a' has 20,001 gateway ports, all of which its Service would list, but an EndpointSlice holds at most 20,000 (kubernetes#99795), "
+      + 'so Kubernetes could give that Service no endpoints: set istio.gatewayService to false (each gateway port has a Service of its own, which carries its traffic), '
+      + 'or spread the services over more gateways']]);
+    // The 211 ports above: no error (the limit was 100 before Kubernetes 1.21).
+    expect(EgressRegistry.of(buildApp(spec, { gatewayService: true })).errors).toEqual([]);
   });
 
   test('the former shape (one Service, a port and a subset per service) costs ports x subsets in every such namespace', () => {
