@@ -4,7 +4,7 @@ import {
 } from '../../src';
 import { crdSchemaErrors } from '../util/crd-schema';
 import { allowedRequests, buildApp, defaultGateway, PolicySpec, ServiceSpec } from '../util/egress-spec';
-import { destinationRulesFor, outboundClusters } from '../util/istiod-model';
+import { destinationRulesFor, outboundClusters, servicesInScope } from '../util/istiod-model';
 import { GatewayUnderTest, meshConsistencyErrors, traceRoute } from '../util/route-chains';
 import { synthObjects, testApp, warningLines } from '../util/synth';
 
@@ -265,6 +265,15 @@ describe('3. gateway subset clusters grow with what a namespace uses, not with t
     delete exported.find((o: any) => o.apiVersion === 'v1' && o.kind === 'Service' && o.metadata.name === 'gw-a').metadata.annotations;
     expect(outboundClusters(exported, { namespace: 'small' }).total).toBe(6 + N + 1);
     expectAllAllowed(objects, spec.slice(0, 1).map((p) => ({ ...p, rules: p.rules.slice(1) })));
+  });
+
+  test('every proxy of the gateway\'s namespace sees every egress host: in istio-system, the ingress gateway too; a dedicated namespace keeps them there', () => {
+    const ingress = { namespace: 'istio-system', labels: { istio: 'ingressgateway' } };
+    const hosts = (objects: any[], proxy: { namespace: string }) => servicesInScope(objects, proxy).filter((s) => s.host.endsWith('.example.com')).length;
+    expect(hosts(synthObjects(buildApp(spec)), ingress)).toBe(N + 5);
+    const dedicated = synthObjects(buildApp(spec, { gatewayNamespace: 'egress-gw' }));
+    expect(hosts(dedicated, ingress)).toBe(0);
+    expect(hosts(dedicated, { namespace: 'egress-gw' })).toBe(N + 5);
   });
 
   test('past the 20,000 ports an EndpointSlice holds, the gateway\'s own Service is refused; hundreds are fine', () => {
