@@ -175,6 +175,45 @@ describe('partial input for a namespace', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  test('the cluster\'s Sidecars on standard input (kubectl get sidecars -A -o yaml | asm-egress render --istio FILE... -) are checked', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-partial-'));
+    try {
+      const a = join(tmp, 'a.yaml');
+      const b = join(tmp, 'b.yaml');
+      writeFileSync(a, policy('gw-a', 'api.example.com'));
+      writeFileSync(b, policy('gw-b', 'bank.example.com'));
+      const both = runCli(['render', '--istio', a, b]);
+      const sidecars = rendered(both.stdout).filter((o) => o.kind === 'Sidecar');
+      // As kubectl prints them: a List, with the metadata that the API server sets.
+      const fromCluster = stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: sidecars.map((s, i) => ({
+          ...s,
+          metadata: { ...s.metadata, creationTimestamp: '2026-01-01T00:00:00Z', generation: 1, resourceVersion: String(100 + i), uid: `00000000-0000-0000-0000-00000000000${i}` },
+        })),
+        metadata: { resourceVersion: '' },
+      }, { version: '1.1' });
+
+      const partial = runCli(['render', '--istio', a, '-'], fromCluster);
+      expect(partial.status).toBe(0);
+      const warnings = lines(partial.stderr);
+      expect(warnings.filter((l) => l.includes('which the input lacks'))).toEqual([
+        expect.stringMatching(/^<stdin>:\d+:\d+: items\[0\]\.metadata\.annotations\.egress\.cdk8s-asm-egress\.io\/sidecar-policies: warning: Sidecar mytest\/egress-sidecar was merged from policy istio-egress\/egress-by-gw-b, which the input lacks/),
+        expect.stringMatching(/^<stdin>:\d+:\d+: .*Sidecar mytest\/egress-sidecar\.app-sleep-[0-9a-f]{8} was merged from policy istio-egress\/egress-by-gw-b, which the input lacks/),
+      ]);
+      // The cluster's Sidecars are read, not written.
+      expect(warnings).toContain('<stdin>:4:5: warning: skipped 2 objects that are not ASMEgressTrafficPolicy: 2 Sidecar');
+
+      const whole = runCli(['render', '--istio', a, b, '-'], fromCluster);
+      expect(whole.status).toBe(0);
+      expect(lines(whole.stderr)).toEqual(['<stdin>:4:5: warning: skipped 2 objects that are not ASMEgressTrafficPolicy: 2 Sidecar']);
+      expect(rendered(whole.stdout)).toEqual(rendered(both.stdout));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('asm-egress render --ambient', () => {
