@@ -7,6 +7,7 @@ import { Command, EXIT_INVALID, EXIT_OK, usageError } from './command';
 import { readInputs } from './input';
 import { ASM_VERSION_OPTION, loadPolicies, parseAsmVersion, STRICT_OPTION, QUIET_OPTION } from './load';
 import { countText, plural, printDiagnostics } from './output';
+import { uncheckedSidecarWarnings } from './partial-input';
 
 const ISTIO_APIS = new Map([['v1', IstioApiVersion.V1], ['v1beta1', IstioApiVersion.V1BETA1]]);
 
@@ -55,8 +56,9 @@ export const renderCommand: Command = {
 
     const inputs = readInputs(args.positionals, io, 'render');
     const loaded = loadPolicies(inputs, { settings, portAllocation: GatewayPortAllocation.LIBRARY });
-    printDiagnostics(loaded.diagnostics, io, args.values.quiet === true);
+    const quiet = args.values.quiet === true;
     if (loaded.errorCount > 0) {
+      printDiagnostics(loaded.diagnostics, io, quiet);
       io.stderr(`asm-egress render: ${countText(loaded.diagnostics)} in ${plural(inputs.files.length, 'file')}\n`);
       return EXIT_INVALID;
     }
@@ -65,9 +67,12 @@ export const renderCommand: Command = {
       objects = loaded.chart.toJson();
     } catch (e) {
       // Checks of the App beyond the policies' own (none today); reported as they come.
+      printDiagnostics(loaded.diagnostics, io, quiet);
       io.stderr(`asm-egress render: ${(e as Error).message}\n`);
       return EXIT_INVALID;
     }
+    // Known only once the Sidecars are rendered: which policies each namespace's were merged from.
+    printDiagnostics([...loaded.diagnostics, ...(istio ? uncheckedSidecarWarnings(inputs, objects, loaded.policies) : [])], io, quiet);
     io.stdout(Yaml.stringify(...objects));
     return EXIT_OK;
   },

@@ -27,8 +27,11 @@ export type PortCode =
 export type IstioCode =
   | 'ISTIO_OUTPUT_MISMATCH' | 'ISTIO_WILDCARD_HOST' | 'ISTIO_HOST_CONFLICT' | 'ISTIO_TCP_PORT_CONFLICT'
   | 'ISTIO_GATEWAY_CONFLICT' | 'ISTIO_SELECTOR_CONFLICT' | 'ISTIO_NETWORK_POLICY' | 'ISTIO_GATEWAY_SERVICE_PORTS'
-  /** Warnings: a source that no NetworkPolicy can select; a gateway port that stock gateway Services translate; partial input. */
-  | 'ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT' | 'ISTIO_GATEWAY_PORT_TRANSLATED' | 'ISTIO_PARTIAL_INPUT';
+  /**
+   * Warnings: a source that no NetworkPolicy can select; a gateway port that stock gateway Services
+   * translate; partial input; Sidecars whose input could not be checked for it.
+   */
+  | 'ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT' | 'ISTIO_GATEWAY_PORT_TRANSLATED' | 'ISTIO_PARTIAL_INPUT' | 'ISTIO_SIDECAR_UNCHECKED';
 
 /** What the Istio ambient-mode output (a waypoint as egress gateway) cannot express, or would get wrong. */
 export type AmbientCode =

@@ -176,6 +176,30 @@ describe('partial input for a namespace', () => {
     }
   });
 
+  test('without Sidecars in the input, one line per namespace names the policies its Sidecars were merged from', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-partial-'));
+    try {
+      const a = join(tmp, 'a.yaml');
+      const b = join(tmp, 'b.yaml');
+      writeFileSync(a, policy('gw-a', 'api.example.com'));
+      writeFileSync(b, policy('gw-b', 'bank.example.com'));
+      const run = runCli(['render', '--istio', a, b]);
+      expect(run.status).toBe(0);
+      // Two Sidecars in mytest (the selector's and the rest of the namespace's), one line, at the first source there.
+      expect(lines(run.stderr)).toEqual([
+        `${a}:12:11: spec.egressRules[0].from[0].namespace: warning: the Sidecars of namespace 'mytest' are merged from 2 policies of this input `
+        + '(istio-egress/egress-by-gw-a, istio-egress/egress-by-gw-b) only: a policy with sources there that the input lacks is left out of them, '
+        + "and of two such renders the Sidecar applied last wins: render every policy with sources in namespace 'mytest' together; "
+        + "to have this checked, add the cluster's Sidecars to the input (kubectl get sidecars -A -o yaml | asm-egress render --istio FILE... -)",
+      ]);
+      expect(runCli(['render', '--istio', '--quiet', a, b]).stderr).toBe('');
+      // Without --istio, no Sidecar and no line.
+      expect(runCli(['render', a, b]).stderr).toBe('');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test('the cluster\'s Sidecars on standard input (kubectl get sidecars -A -o yaml | asm-egress render --istio FILE... -) are checked', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-partial-'));
     try {
@@ -203,7 +227,8 @@ describe('partial input for a namespace', () => {
         expect.stringMatching(/^<stdin>:\d+:\d+: items\[0\]\.metadata\.annotations\.egress\.cdk8s-asm-egress\.io\/sidecar-policies: warning: Sidecar mytest\/egress-sidecar was merged from policy istio-egress\/egress-by-gw-b, which the input lacks/),
         expect.stringMatching(/^<stdin>:\d+:\d+: .*Sidecar mytest\/egress-sidecar\.app-sleep-[0-9a-f]{8} was merged from policy istio-egress\/egress-by-gw-b, which the input lacks/),
       ]);
-      // The cluster's Sidecars are read, not written.
+      // Checked: the line for unchecked Sidecars gives way; the cluster's Sidecars are read, not written.
+      expect(partial.stderr).not.toContain('to have this checked');
       expect(warnings).toContain('<stdin>:4:5: warning: skipped 2 objects that are not ASMEgressTrafficPolicy: 2 Sidecar');
 
       const whole = runCli(['render', '--istio', a, b, '-'], fromCluster);
