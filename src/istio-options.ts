@@ -94,8 +94,9 @@ export interface IstioOptions {
   readonly istioGateway?: boolean;
 
   /**
-   * Emit a Kubernetes NetworkPolicy per source that lets its pods reach only the egress gateway,
-   * DNS and the mesh control plane (defence in depth against pods that bypass their sidecar).
+   * Emit a Kubernetes NetworkPolicy per source that lets its pods reach only the egress gateway
+   * (and the App's other gateways that other policies' sources among them use), DNS and the mesh
+   * control plane (defence in depth against pods that bypass their sidecar).
    * NetworkPolicies are additive: allow the pods' other traffic with policies of your own. They
    * never select the pods of any egress gateway of the App, the control plane's or the DNS pods,
    * and a source of a whole namespace is refused where the mesh's own pods run (the namespaces of

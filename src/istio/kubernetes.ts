@@ -1,5 +1,5 @@
 import { exportToOf, labelsPart, objectName } from './names';
-import { hasNetworkPolicy, protectedPodsOf } from './network-policy';
+import { gatewaysReached, hasNetworkPolicy, protectedPodsOf } from './network-policy';
 import type { ResolvedIstioOptions } from './options';
 import { labelsKey } from './sidecar-scopes';
 import type { GatewayServicePort } from '../gateway-service-port';
@@ -88,8 +88,9 @@ export function planGatewayService(istio: ResolvedIstioOptions, ports: GatewaySe
 }
 
 /**
- * Per source selector of the policy: its pods may reach the egress gateway's pods, DNS and the
- * control plane, and nothing else that another NetworkPolicy does not allow.
+ * Per source selector of the policy: its pods may reach the egress gateway's pods (and those of
+ * the App's other gateways that other sources among them use), DNS and the control plane, and
+ * nothing else that another NetworkPolicy does not allow.
  * @param policies every policy of the App, whose gateways the NetworkPolicies leave alone
  */
 export function planNetworkPolicies(policy: PolicyModel, policies: readonly PolicyModel[]): KubernetesObject[] {
@@ -111,7 +112,7 @@ export function planNetworkPolicies(policy: PolicyModel, policies: readonly Poli
       const base = `egress-via-${policy.gateway}`;
       const name = source.labels ? objectName(base, labelsPart(source.labels)) : objectName(base);
       const egress: NetworkPolicyEgressRule[] = [
-        { to: [podsPeer(istio.gatewayNamespace, istio.gatewayLabels)] },
+        { to: gatewaysReached(source, policy, policies).map((pods) => podsPeer(pods.namespace, pods.labels)) },
         // DNS, and the sidecar's xDS and certificates: only to where they are served, so that a
         // pod that bypasses its sidecar cannot reach other hosts (or DNS servers) on these ports.
         ...destinationRules(istio.networkPolicyDns, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]),

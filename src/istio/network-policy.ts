@@ -43,6 +43,22 @@ export function gatewayPods(policies: readonly PolicyModel[]): ProtectedPods[] {
 }
 
 /**
+ * The gateways that the pods of a source's NetworkPolicy must reach: its policy's, and that of
+ * every other policy of the App with a source that may be some of the same pods (same namespace,
+ * or every namespace, and a selector that does not rule them out). A pod under any egress
+ * NetworkPolicy may connect only where one of those that select it allows, so without them a
+ * service-account source of another policy there, or one of a policy without NetworkPolicies,
+ * would be cut off from its own gateway. The gateways still admit only their sources.
+ */
+export function gatewaysReached(source: SourceModel, policy: PolicyModel, policies: readonly PolicyModel[]): ProtectedPods[] {
+  const sidecarGateway = (p: PolicyModel) => includesAsm(p.output) || includesIstio(p.output);
+  const shares = (p: PolicyModel) => p.rules.some((r) => r.sources.some((t) => (t.namespace === source.namespace || t.namespace === '*')
+    && selectorsOverlap(t.labels ?? {}, source.labels ?? {})));
+  const others = policies.filter((p) => p !== policy && sidecarGateway(p) && shares(p)).sort((a, b) => (a.gateway < b.gateway ? -1 : 1));
+  return gatewayPods([policy, ...others]).filter((pods) => pods.option === 'istio.gatewayLabels');
+}
+
+/**
  * What a policy's NetworkPolicies must leave alone: every gateway of the App, and the policy's
  * control plane and DNS pods when they are given as pods.
  * @param policies every policy of the App

@@ -205,6 +205,35 @@ describe('2. NetworkPolicies never select the gateway or the control plane', () 
     expect(EgressRegistry.of(both).warnings.map((w) => w.code)).not.toContain('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT');
   });
 
+  test('a pod that another policy\'s source may be still reaches that policy\'s gateway under this policy\'s NetworkPolicy', () => {
+    /** Whether egress NetworkPolicies (as Kubernetes combines them) let a pod connect to a gateway's pods. */
+    const reaches = (nps: any[], pod: { namespace: string; labels: Record<string, string> }, gateway: Record<string, string>) => {
+      const selecting = nps.filter((np) => np.metadata.namespace === pod.namespace && selects(np.spec.podSelector, pod.labels));
+      return selecting.length === 0 || selecting.some((np) => np.spec.egress.some((rule: any) => rule.to.some((peer: any) =>
+        peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'istio-system' && peer.podSelector && selects(peer.podSelector, gateway))));
+    };
+    const bank = ExternalService.https('bank', { hosts: ['bank.example.com'] });
+    const maps = ExternalService.https('maps', { hosts: ['maps.example.com'] });
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { enforceWorkloadSelectors: false } });
+    const chart = new Chart(app, 'c');
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { networkPolicy: true } }).addRule('r')
+      .allowFrom(EgressSource.namespace('shop'), EgressSource.namespace('web', { workloadSelector: { app: 'web' } })).allowTo(api);
+    // B: no NetworkPolicies of its own; a service account in shop, a selector that may be A's pods in web, one that may not.
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r')
+      .allowFrom(EgressSource.namespace('shop', { serviceAccountName: 'checkout' }), EgressSource.namespace('web', { workloadSelector: { tier: 'front' } })).allowTo(bank);
+    new EgressTrafficPolicy(chart, 'C', { gateway: 'gw-c' }).addRule('r')
+      .allowFrom(EgressSource.namespace('web', { workloadSelector: { app: 'api' } })).allowTo(maps);
+    const nps = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
+    const checkout = { namespace: 'shop', labels: { app: 'checkout' } };
+    const front = { namespace: 'web', labels: { app: 'web', tier: 'front' } };
+    expect([reaches(nps, checkout, { istio: 'gw-a' }), reaches(nps, checkout, { istio: 'gw-b' })]).toEqual([true, true]);
+    expect([reaches(nps, front, { istio: 'gw-a' }), reaches(nps, front, { istio: 'gw-b' })]).toEqual([true, true]);
+    // {app: api} cannot be A's {app: web}: A's NetworkPolicy there lets its pods reach no other gateway.
+    expect(reaches(nps, { namespace: 'web', labels: { app: 'web' } }, { istio: 'gw-c' })).toBe(false);
+    expect(crdSchemaErrors(istioOnly(synthObjects(app)))).toEqual([]);
+  });
+
   test('a namespace-wide source in another rule of the policy covers the service account\'s pods too: no warning', () => {
     const app = testApp();
     EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { networkPolicy: true } });
