@@ -23,6 +23,19 @@ test('Istio options of an ASM-only policy: one warning naming them', () => {
   expect(EgressRegistry.of(app).warnings.map((w) => w.code)).toEqual(['IGNORED_SETTING']);
 });
 
+test('an ASM-only policy\'s istio.networkPolicy changes nothing even when another policy renders Istio objects', () => {
+  const app = testApp();
+  const chart = new Chart(app, 'c');
+  // A source in istio-system, which the Istio output's NetworkPolicies would refuse.
+  new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a', istio: { networkPolicy: true } })
+    .addRule('r').allowFrom(EgressSource.namespace('istio-system')).allowTo(api);
+  new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b', output: EgressOutput.ISTIO }).addRule('r').allowFrom(team).allowTo(bank);
+  const objects = synthObjects(app);
+  expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  expect(objects.map((o) => o.kind)).toContain('Gateway');
+  expect(EgressRegistry.of(app).warnings.map((w) => w.code)).toContain('IGNORED_SETTING');
+});
+
 test('Istio options of the App: once for the App, and not at all when a policy renders Istio objects', () => {
   const asmOnly = testApp();
   EgressRegistry.of(asmOnly).configure({ istio: { gatewayNamespace: 'egress', authorizationDryRun: true } });

@@ -54,7 +54,7 @@ export function checkIstio(policies: PolicyModel[], ports: Map<string, Map<Servi
           },
         }));
     }
-    if (istio.networkPolicy) problems.push(...networkPolicyProblems(policy, policies));
+    if (istio.networkPolicy && includesIstio(policy.output)) problems.push(...networkPolicyProblems(policy, policies));
     if (rendersIstio(policy) && !istio.gatewayService) problems.push(...translatedPortWarnings(policy, ports.get(policy.gateway)));
   }
 

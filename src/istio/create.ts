@@ -67,7 +67,8 @@ export function renderIstio(model: EgressModel, scopes: Map<string, Construct>):
         spec: { gatewayType: 'egress', serviceType: 'ClusterIP', ports: servicePorts.map((p) => ({ ...p })) },
       });
     }
-    if (istio.networkPolicy) {
+    // Like the gateway Service, part of the Istio output: an ASM-only policy's setting is ignored (and warned about).
+    if (istio.networkPolicy && includesIstio(policy.output)) {
       for (const object of planNetworkPolicies(policy, model.policies)) new OrderedApiObject(container(policy.gateway), object.id, object.manifest);
     }
   }
