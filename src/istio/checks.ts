@@ -4,7 +4,7 @@ import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes'
 import { isWildcardHost } from '../checks/syntax';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
 import type { IstioCode } from '../model/codes';
-import { servicesOf, type PolicyModel, type ServiceModel } from '../model/model';
+import { servicesOf, type PolicyModel, type ServiceModel, type SourceModel } from '../model/model';
 import { includesAsm, includesIstio } from '../model/output';
 import { FieldPath, Message, msg, Problem, problem, ref } from '../model/problem';
 import { Protocol } from '../protocol';
@@ -196,9 +196,12 @@ function networkPolicyProblems(policy: PolicyModel, policies: PolicyModel[]): Pr
         return;
       }
       if (!hasNetworkPolicy(source)) {
-        // Covered by the NetworkPolicy of a namespace-wide source in any rule of the policy, which selects every pod there.
-        const namespaceWide = policy.rules.some((r) => r.sources
-          .some((t) => t.namespace === source.namespace && t.labels === undefined && t.serviceAccount === undefined));
+        // Covered by the NetworkPolicy of a namespace-wide source in any rule of the policy, or of
+        // another policy with NetworkPolicies, which selects every pod there (and lets them reach
+        // this gateway too: `gatewaysReached`).
+        const wide = (t: SourceModel) => t.namespace === source.namespace && t.labels === undefined && t.serviceAccount === undefined;
+        const namespaceWide = policies.some((p) => (p === policy || (p.istio.networkPolicy && includesIstio(p.output)))
+          && p.rules.some((r) => r.sources.some(wide)));
         if (namespaceWide) return;
         problems.push(problem('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT', ['from', i, 'serviceAccountName'],
           `a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts the pods of service account '${source.serviceAccount}' `

@@ -247,6 +247,19 @@ describe('2. NetworkPolicies never select the gateway or the control plane', () 
     expect(nps[0].spec.egress[0].to[0].podSelector).toEqual({ matchLabels: { istio: 'gw-a' } });
     expect(EgressRegistry.of(app).warnings.map((w) => w.code)).not.toContain('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT');
   });
+
+  test('so does another policy\'s namespace-wide source there, whose NetworkPolicy lets them reach this gateway too', () => {
+    const app = testApp();
+    EgressRegistry.of(app).configure({ output: EgressOutput.ISTIO, istio: { networkPolicy: true } });
+    const chart = new Chart(app, 'c');
+    new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(EgressSource.namespace('shop')).allowTo(api);
+    new EgressTrafficPolicy(chart, 'B', { gateway: 'gw-b' }).addRule('r')
+      .allowFrom(EgressSource.namespace('shop', { serviceAccountName: 'checkout' })).allowTo(ExternalService.https('bank', { hosts: ['bank.example.com'] }));
+    const [np] = synthObjects(app).filter((o) => o.kind === 'NetworkPolicy');
+    expect(np.spec.podSelector).toEqual({});
+    expect(np.spec.egress[0].to.map((peer: any) => peer.podSelector.matchLabels)).toEqual([{ istio: 'gw-a' }, { istio: 'gw-b' }]);
+    expect(EgressRegistry.of(app).warnings.map((w) => w.code)).not.toContain('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT');
+  });
 });
 
 describe('3. gateway subset clusters grow with what a namespace uses, not with the gateway', () => {
