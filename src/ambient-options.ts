@@ -74,7 +74,9 @@ export interface AmbientOptions {
    * ServiceEntry names, or any host when DNS capture is off, is reached directly, bypassing the
    * waypoint. NetworkPolicies are additive: allow the pods' other traffic (in-mesh traffic goes to
    * port 15008 of the destination pods) with policies of your own. A source known only by its
-   * service account gets none (a NetworkPolicy selects pods by labels), with a warning.
+   * service account gets none (a NetworkPolicy selects pods by labels), with a warning. None
+   * selects a waypoint, gateway or DNS pod; a whole-namespace source where such pods or the
+   * control plane run is refused.
    * @default false
    */
   readonly networkPolicy?: boolean;

@@ -1,4 +1,5 @@
 import { destinationKeysOf } from './names';
+import { ambientNetworkPolicyProblems } from './network-policy';
 import { isWildcardHost } from '../checks/syntax';
 import { hasNetworkPolicy } from '../istio/network-policy';
 import { rendersIstio } from '../istio/sidecar-scopes';
@@ -21,20 +22,20 @@ function ambientProblem(code: AmbientCode, subject: string, field: FieldPath, me
 export function checkAmbient(policies: PolicyModel[]): Problem[] {
   const ambient = policies.filter((p) => includesAmbient(p.output));
   return [
-    ...ambient.flatMap(optionProblems),
+    ...ambient.flatMap((p) => optionProblems(p, policies)),
     ...waypointConflicts(ambient),
     ...hostProblems(policies),
     ...ambient.flatMap(tcpWarnings),
   ];
 }
 
-function optionProblems(policy: PolicyModel): Problem[] {
+function optionProblems(policy: PolicyModel, policies: PolicyModel[]): Problem[] {
   const problems: Problem[] = [];
   if (policy.istio.networkPolicy) {
     problems.push(ambientProblem('AMBIENT_OUTPUT_MISMATCH', policy.subject, ['istio', 'networkPolicy'],
       `istio.networkPolicy emits the sidecar output's NetworkPolicies (to the gateway's pods and istiod), which would cut this policy's ambient sources off from their waypoint; its output is ${policy.output}: use ambient.networkPolicy`));
   }
-  if (policy.ambient.networkPolicy) problems.push(...serviceAccountNetworkPolicies(policy));
+  if (policy.ambient.networkPolicy) problems.push(...serviceAccountNetworkPolicies(policy), ...ambientNetworkPolicyProblems(policy, policies));
   const perNamespace = [
     ...(policy.ambient.networkPolicy ? ['a NetworkPolicy (ambient.networkPolicy)'] : []),
     ...(policy.ambient.namespaceLabels ? ['a namespace label (ambient.namespaceLabels)'] : []),

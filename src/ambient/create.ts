@@ -42,7 +42,7 @@ export function renderAmbient(model: EgressModel, scopes: Map<string, Construct>
   for (const policy of model.policies.filter((p) => includesAmbient(p.output))) {
     // Like the ASM object, every object of the policy records its overridden guardrails.
     const annotations = Object.entries(guardrailOverrideAnnotations(policy));
-    for (const object of planAmbientPolicy(policy)) {
+    for (const object of planAmbientPolicy(policy, model.policies)) {
       const created = create(container(policy.gateway), object, policy.ambient.apiVersion);
       for (const [key, value] of annotations) created.metadata.addAnnotation(key, value);
     }

@@ -1,10 +1,11 @@
 import { addressCidr, AmbientDestination, destinationObjectName, destinationsOf, WAYPOINT_POD_LABEL } from './names';
+import { ambientProtectedPods } from './network-policy';
 import type * as gw from '../imports/gateway.networking.k8s.io';
 import type * as net from '../imports/networking.istio.io';
 import type * as sec from '../imports/security.istio.io';
 import { destinationPeers, EgressNetworkPolicySpec, NAMESPACE_NAME_LABEL, podsPeer } from '../istio/kubernetes';
 import { labelsPart, objectName } from '../istio/names';
-import { hasNetworkPolicy } from '../istio/network-policy';
+import { exclusionsOf, hasNetworkPolicy, selectedBy } from '../istio/network-policy';
 import { labelsKey } from '../istio/sidecar-scopes';
 import type { PolicyModel, SourceModel } from '../model/model';
 import { includesAmbient } from '../model/output';
@@ -48,14 +49,17 @@ export const HBONE_PORT = 15008;
 const DRY_RUN_ANNOTATION = 'istio.io/dry-run';
 /** The label Kubernetes gives every namespace: its name. */
 
-/** Every ambient object of a policy whose output includes them (Namespaces aside: see `planNamespaces`). */
-export function planAmbientPolicy(policy: PolicyModel): AmbientObject[] {
+/**
+ * Every ambient object of a policy whose output includes them (Namespaces aside: see `planNamespaces`).
+ * @param policies every policy of the App, whose gateways and waypoints the NetworkPolicies leave alone
+ */
+export function planAmbientPolicy(policy: PolicyModel, policies: readonly PolicyModel[]): AmbientObject[] {
   const destinations = destinationsOf(policy);
   return [
     ...(policy.ambient.waypointExists ? [] : [waypoint(policy)]),
     ...destinations.flatMap((d) => [serviceEntry(policy, d), authorizationPolicy(policy, d)]),
     ...originationRules(policy, destinations),
-    ...(policy.ambient.networkPolicy ? networkPolicies(policy) : []),
+    ...(policy.ambient.networkPolicy ? networkPolicies(policy, policies) : []),
   ];
 }
 
@@ -209,7 +213,7 @@ function originationRules(policy: PolicyModel, destinations: AmbientDestination[
 }
 
 /** Per source selector: its pods may reach the waypoint (HBONE) and DNS, and nothing else another policy does not allow. */
-function networkPolicies(policy: PolicyModel): AmbientObject[] {
+function networkPolicies(policy: PolicyModel, policies: readonly PolicyModel[]): AmbientObject[] {
   const a = policy.ambient;
   const seen = new Set<string>();
   const objects: AmbientObject[] = [];
@@ -219,12 +223,17 @@ function networkPolicies(policy: PolicyModel): AmbientObject[] {
     if (!hasNetworkPolicy(source) || seen.has(key)) continue;
     seen.add(key);
     const base = `egress-via-${policy.gateway}`;
+    // Never the pods of a gateway, a waypoint or DNS (checked: each is selected by one label).
+    const expressions = exclusionsOf(selectedBy(source, ambientProtectedPods(policy, policies)));
     objects.push({
       kind: 'NetworkPolicy',
       props: {
         metadata: { name: source.labels ? objectName(base, labelsPart(source.labels)) : objectName(base), namespace: source.namespace },
         spec: {
-          podSelector: source.labels ? { matchLabels: { ...source.labels } } : {},
+          podSelector: {
+            ...expressions.length > 0 ? { matchExpressions: expressions } : {},
+            ...source.labels ? { matchLabels: { ...source.labels } } : {},
+          },
           policyTypes: ['Egress'],
           egress: [
             {

@@ -1,5 +1,5 @@
 import { exportToOf, labelsPart, objectName } from './names';
-import { gatewaysReached, hasNetworkPolicy, protectedPodsOf } from './network-policy';
+import { exclusionsOf, gatewaysReached, hasNetworkPolicy, protectedPodsOf } from './network-policy';
 import type { ResolvedIstioOptions } from './options';
 import { labelsKey } from './sidecar-scopes';
 import type { GatewayServicePort } from '../gateway-service-port';
@@ -104,11 +104,7 @@ export function planNetworkPolicies(policy: PolicyModel, policies: readonly Poli
       done.add(key);
       // Never select the pods the policy lets the source reach, nor any gateway of the App (checked:
       // each is selected by one label); one expression per label key.
-      const excluded = new Map<string, Set<string>>();
-      for (const pods of protectedPodsOf(source, policy, policies)) {
-        for (const [k, v] of Object.entries(pods.labels)) excluded.set(k, (excluded.get(k) ?? new Set()).add(v));
-      }
-      const expressions = [...excluded].map(([k, values]) => ({ key: k, operator: 'NotIn' as const, values: [...values].sort() }));
+      const expressions = exclusionsOf(protectedPodsOf(source, policy, policies));
       const base = `egress-via-${policy.gateway}`;
       const name = source.labels ? objectName(base, labelsPart(source.labels)) : objectName(base);
       const egress: NetworkPolicyEgressRule[] = [

@@ -74,7 +74,24 @@ export function protectedPods(policy: PolicyModel, policies: readonly PolicyMode
 
 /** The protected pods that a source's selector could select: in its namespace, with labels that do not rule them out. */
 export function protectedPodsOf(source: SourceModel, policy: PolicyModel, policies: readonly PolicyModel[]): ProtectedPods[] {
-  return protectedPods(policy, policies).filter((p) => p.namespace === source.namespace && selectorsOverlap(source.labels ?? {}, p.labels));
+  return selectedBy(source, protectedPods(policy, policies));
+}
+
+/** Those of the pods that a source's selector could select. */
+export function selectedBy(source: SourceModel, pods: readonly ProtectedPods[]): ProtectedPods[] {
+  return pods.filter((p) => p.namespace === source.namespace && selectorsOverlap(source.labels ?? {}, p.labels));
+}
+
+/**
+ * The expressions that keep pods out of a NetworkPolicy's pod selector, one per label key (exact
+ * for pods selected by one label; the checks refuse the others).
+ */
+export function exclusionsOf(pods: readonly ProtectedPods[]): Array<{ readonly key: string; readonly operator: 'NotIn'; readonly values: string[] }> {
+  const excluded = new Map<string, Set<string>>();
+  for (const p of pods) {
+    for (const [k, v] of Object.entries(p.labels)) excluded.set(k, (excluded.get(k) ?? new Set()).add(v));
+  }
+  return [...excluded].map(([key, values]) => ({ key, operator: 'NotIn' as const, values: [...values].sort() }));
 }
 
 /**

@@ -36,7 +36,7 @@ export type IstioCode =
 /** What the Istio ambient-mode output (a waypoint as egress gateway) cannot express, or would get wrong. */
 export type AmbientCode =
   | 'AMBIENT_WILDCARD_HOST' | 'AMBIENT_HOST_CONFLICT' | 'AMBIENT_TCP_WAYPOINT' | 'AMBIENT_WAYPOINT_CONFLICT'
-  | 'AMBIENT_OUTPUT_MISMATCH' | 'AMBIENT_MESH_WIDE_SOURCE'
+  | 'AMBIENT_OUTPUT_MISMATCH' | 'AMBIENT_MESH_WIDE_SOURCE' | 'AMBIENT_NETWORK_POLICY'
   /** A warning: a source that no NetworkPolicy can select. */
   | 'AMBIENT_NETWORK_POLICY_SERVICE_ACCOUNT';
 

@@ -126,6 +126,39 @@ describe('options', () => {
     expect(EgressRegistry.of(app).warnings.map((w) => w.code)).toEqual(['AMBIENT_NETWORK_POLICY_SERVICE_ACCOUNT']);
   });
 
+  test('NetworkPolicies never select a waypoint or gateway of the App: left out by label, or the source refused', () => {
+    const { app, chart } = setup(EgressOutput.AMBIENT, { networkPolicy: true });
+    // A sidecar-mode gateway of another policy in the waypoint's namespace.
+    new EgressTrafficPolicy(chart, 'Asm', { gateway: 'gw-asm', output: EgressOutput.ASM, istio: { gatewayNamespace: 'istio-egress' } })
+      .addRule('r').allowFrom(team).allowTo(web);
+    const tools = EgressSource.namespace('istio-egress', { workloadSelector: { team: 'tools' }, serviceAccountName: 'tools' });
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw' }).addRule('r').allowFrom(tools).allowTo(api);
+    const [np] = of(synthObjects(app), 'NetworkPolicy');
+    expect(np.metadata.namespace).toBe('istio-egress');
+    expect(np.spec.podSelector).toEqual({
+      matchExpressions: [
+        { key: 'gateway.networking.k8s.io/gateway-name', operator: 'NotIn', values: ['gw'] },
+        { key: 'istio', operator: 'NotIn', values: ['gw-asm'] },
+      ],
+      matchLabels: { team: 'tools' },
+    });
+  });
+
+  test.each<[string, EgressSource, string, string]>([
+    ['a whole namespace that holds the waypoint', EgressSource.namespace('istio-egress'), 'from[0].namespace',
+      "namespace 'istio-egress' holds waypoint 'gw': the NetworkPolicy of a source of the whole namespace (ambient.networkPolicy) would select every pod there"],
+    ['the mesh root namespace', EgressSource.namespace('istio-system'), 'from[0].namespace', "namespace 'istio-system' is the mesh's root namespace"],
+    ['a selector of the waypoint\'s own pods',
+      EgressSource.namespace('istio-egress', { workloadSelector: { 'gateway.networking.k8s.io/gateway-name': 'gw' }, serviceAccountName: 'wp' }),
+      'from[0].workloadSelector', "the workloadSelector of this source selects only pods of the waypoint 'gw' (ambient.waypointName)"],
+  ])('refused: %s', (_, source, field, message) => {
+    const { app, chart } = setup(EgressOutput.AMBIENT, { networkPolicy: true });
+    new EgressTrafficPolicy(chart, 'Egress', { gateway: 'gw' }).addRule('r').allowFrom(source).allowTo(api);
+    const [error] = EgressRegistry.of(app).errors.filter((e) => e.code === 'AMBIENT_NETWORK_POLICY');
+    expect(error).toMatchObject({ path: 'platform/Egress/r', field });
+    expect(error.message).toContain(message);
+  });
+
   test('labelled Namespaces are merged across policies and charts, one object each', () => {
     const { app, chart } = setup(EgressOutput.AMBIENT, { namespaceLabels: true });
     new EgressTrafficPolicy(chart, 'A', { gateway: 'gw-a' }).addRule('r').allowFrom(checkout, team).allowTo(api);
