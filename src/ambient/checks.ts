@@ -1,7 +1,7 @@
 import { destinationKeysOf } from './names';
 import { ambientNetworkPolicyProblems } from './network-policy';
 import { isWildcardHost } from '../checks/syntax';
-import { hasNetworkPolicy } from '../istio/network-policy';
+import { hasNetworkPolicy, unselectableSourceWarning } from '../istio/network-policy';
 import { rendersIstio } from '../istio/sidecar-scopes';
 import type { AmbientCode } from '../model/codes';
 import { servicesOf, type PolicyModel } from '../model/model';
@@ -116,7 +116,6 @@ function hostProblems(policies: PolicyModel[]): Problem[] {
   return problems;
 }
 
-/** Plain TCP through a waypoint is reported not to traverse it in some setups: a warning once per service and policy. */
 /** Sources known by their service account alone: no NetworkPolicy can select their pods, unless the namespace's does. */
 function serviceAccountNetworkPolicies(policy: PolicyModel): Problem[] {
   const sources = policy.rules.flatMap((r) => r.sources);
@@ -125,22 +124,14 @@ function serviceAccountNetworkPolicies(policy: PolicyModel): Problem[] {
   for (const rule of policy.rules) {
     rule.sources.forEach((source, i) => {
       if (source.namespace === '*' || hasNetworkPolicy(source) || namespaceWide(source.namespace)) return;
-      problems.push(problem('AMBIENT_NETWORK_POLICY_SERVICE_ACCOUNT', ['from', i, 'serviceAccountName'],
-        `a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts the pods of service account '${source.serviceAccount}' `
-        + `in namespace '${source.namespace}' (ambient.networkPolicy): the waypoint still admits only that service account, but its pods can bypass the waypoint`,
-        {
-          severity: 'warning',
-          subject: rule.subject,
-          fix: {
-            constructs: 'add a workloadSelector to the source (EgressSource.namespace(ns, { serviceAccountName, workloadSelector }), or EgressSource.fromWorkload) to have its pods restricted',
-            manifest: 'add a workloadSelector to the source to have its pods restricted',
-          },
-        }));
+      problems.push(unselectableSourceWarning('AMBIENT_NETWORK_POLICY_SERVICE_ACCOUNT', rule.subject, i, source,
+        { option: 'ambient.networkPolicy', admits: 'the waypoint', bypass: 'the waypoint' }));
     });
   }
   return problems;
 }
 
+/** Plain TCP through a waypoint is reported not to traverse it in some setups: a warning once per service and policy. */
 function tcpWarnings(policy: PolicyModel): Problem[] {
   const seen = new Set<string>();
   return servicesOf(policy).flatMap(({ service, rule, index }) => {

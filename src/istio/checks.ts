@@ -1,5 +1,5 @@
 import { gatewayPortServiceName } from './names';
-import { hasNetworkPolicy, meshNamespaces, ProtectedPods, protectedPodsOf } from './network-policy';
+import { hasNetworkPolicy, meshNamespaces, ProtectedPods, protectedPodsOf, unselectableSourceWarning } from './network-policy';
 import { rendersIstio, selectorsOverlap, sidecarScopes } from './sidecar-scopes';
 import { isWildcardHost } from '../checks/syntax';
 import { GatewayPortAllocation } from '../gateway-port-allocation';
@@ -203,17 +203,8 @@ function networkPolicyProblems(policy: PolicyModel, policies: PolicyModel[]): Pr
         const namespaceWide = policies.some((p) => (p === policy || (p.istio.networkPolicy && includesIstio(p.output)))
           && p.rules.some((r) => r.sources.some(wide)));
         if (namespaceWide) return;
-        problems.push(problem('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT', ['from', i, 'serviceAccountName'],
-          `a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts the pods of service account '${source.serviceAccount}' `
-          + `in namespace '${source.namespace}' (istio.networkPolicy): the gateway still admits only that service account, but its pods can bypass their sidecar`,
-          {
-            severity: 'warning',
-            subject: rule.subject,
-            fix: {
-              constructs: 'add a workloadSelector to the source (EgressSource.namespace(ns, { serviceAccountName, workloadSelector }), or EgressSource.fromWorkload) to have its pods restricted',
-              manifest: 'add a workloadSelector next to the serviceAccount of the source to have its pods restricted',
-            },
-          }));
+        problems.push(unselectableSourceWarning('ISTIO_NETWORK_POLICY_SERVICE_ACCOUNT', rule.subject, i, source,
+          { option: 'istio.networkPolicy', admits: 'the gateway', bypass: 'their sidecar' }));
         return;
       }
       const holds = mesh.get(source.namespace);

@@ -1,7 +1,9 @@
 import { selectorsOverlap } from './sidecar-scopes';
 import { WAYPOINT_POD_LABEL } from '../ambient/names';
+import type { ProblemCode } from '../model/codes';
 import type { PolicyModel, SourceModel } from '../model/model';
 import { includesAmbient, includesAsm, includesIstio } from '../model/output';
+import { problem, Problem } from '../model/problem';
 
 // Which pods a source's egress NetworkPolicy must never select: those it lets the source reach
 // (the egress gateway, the control plane, DNS), and every other egress gateway of the App. A
@@ -119,4 +121,23 @@ export function meshNamespaces(policies: readonly PolicyModel[]): Map<string, st
 /** Whether a source gets a NetworkPolicy: a NetworkPolicy selects pods by labels, never by service account. */
 export function hasNetworkPolicy(source: SourceModel): boolean {
   return source.namespace !== '*' && (source.labels !== undefined || source.serviceAccount === undefined);
+}
+
+/**
+ * The warning for a source known by its service account alone, which no NetworkPolicy can select.
+ * @param output what the output's NetworkPolicies and the gateway that admits the account are called
+ */
+export function unselectableSourceWarning(code: ProblemCode, subject: string, index: number, source: SourceModel,
+  output: { readonly option: string; readonly admits: string; readonly bypass: string }): Problem {
+  return problem(code, ['from', index, 'serviceAccountName'],
+    `a NetworkPolicy selects pods by labels, not by service account, so no NetworkPolicy restricts the pods of service account '${source.serviceAccount}' `
+    + `in namespace '${source.namespace}' (${output.option}): ${output.admits} still admits only that service account, but its pods can bypass ${output.bypass}`,
+    {
+      severity: 'warning',
+      subject,
+      fix: {
+        constructs: 'add a workloadSelector to the source (EgressSource.namespace(ns, { serviceAccountName, workloadSelector }), or EgressSource.fromWorkload) to have its pods restricted',
+        manifest: 'add a workloadSelector to the source to have its pods restricted',
+      },
+    });
 }
