@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart, Yaml } from 'cdk8s';
 import { EgressDiff, EgressOutput, EgressQuery, EgressSource, EgressTrafficPolicy, ExternalService } from '../../src';
-import { main } from '../../src/cli/main';
+import { runCli } from './util/run-cli';
 import { testApp } from '../util/synth';
 
 // `asm-egress diff` on rendered YAML: the service account that the Istio or ambient
@@ -15,12 +15,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(...args: string[]): { status: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const status = main(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: () => '' });
-  return { status, stdout, stderr };
-}
+/** Runs `asm-egress ...args` in this process. */
+const run = (...args: string[]) => runCli(args);
 
 /** The synthesised YAML of an App whose source team-a{app=web} runs as `serviceAccount`, in a file. */
 function rendered(name: string, output: EgressOutput, serviceAccount: string): string {

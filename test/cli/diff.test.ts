@@ -6,7 +6,7 @@ import { Example1, SourceOf } from '../../examples/documented-examples';
 import {
   EgressDiff, EgressOutput, EgressQuery, EgressRegistry, EgressSource, EgressTrafficPolicy, ExternalService, Guardrail, GuardrailOverride,
 } from '../../src';
-import { main } from '../../src/cli/main';
+import { runCli } from './util/run-cli';
 import { testApp, EXAMPLE_MANIFESTS } from '../util/synth';
 
 const FIXTURES = EXAMPLE_MANIFESTS;
@@ -19,13 +19,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `asm-egress ...args` and returns its exit status and output. */
-function run(...args: string[]): { status: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const status = main(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: () => '' });
-  return { status, stdout, stderr };
-}
+/** Runs `asm-egress ...args` in this process. */
+const run = (...args: string[]) => runCli(args);
 
 function file(name: string, text: string): string {
   const path = join(dir, name);

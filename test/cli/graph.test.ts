@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Yaml } from 'cdk8s';
 import { EgressQuery, GuardrailOverride } from '../../src';
-import { main } from '../../src/cli/main';
+import { runCli } from './util/run-cli';
 import { largePolicies, yamlOf } from '../util/large-policies';
 import { EXAMPLE_MANIFESTS } from '../util/synth';
 
@@ -17,12 +17,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(...args: string[]): { status: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const status = main(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: () => '' });
-  return { status, stdout, stderr };
-}
+/** Runs `asm-egress ...args` in this process. */
+const run = (...args: string[]) => runCli(args);
 
 describe('asm-egress graph', () => {
   test('writes the graph that EgressQuery.toMermaid() draws for the policies of every file', () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { EgressDiff, EgressQuery } from '../../src';
-import { main } from '../../src/cli/main';
 import { COMMENT_LIMITS } from '../../src/query/diff-report';
+import { runCli } from '../cli/util/run-cli';
 import { largePolicies, yamlOf } from '../util/large-policies';
 import { expectedPath, parseMermaid, pathsOf } from '../util/mermaid';
 
@@ -20,12 +20,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(...args: string[]): { status: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const status = main(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: () => '' });
-  return { status, stdout, stderr };
-}
+/** Runs `asm-egress ...args` in this process. */
+const run = (...args: string[]) => runCli(args);
 
 /** The Mermaid block of a comment. */
 function mermaidOf(markdown: string): string {
