@@ -4,9 +4,10 @@
  * @example
  * // The App's problems as data, before or instead of synthesis (which throws cdk8s's own error).
  * const registry = EgressRegistry.of(app);
- * for (const p of [...registry.errors, ...registry.warnings]) {
- *   const tag = p.severity === ProblemSeverity.ERROR ? 'error' : 'warning';
- *   console.log(`${tag} [${p.path}] ${p.field}: ${p.message}`);
+ * for (const p of registry.errors.concat(registry.warnings)) {
+ *   if (p.severity === ProblemSeverity.ERROR) {
+ *     console.log(`error [${p.path}] ${p.field}: ${p.message}`);
+ *   }
  * }
  */
 export enum ProblemSeverity {
