@@ -75,8 +75,8 @@ export class EgressRegistry extends Construct {
     revision: number;
     model: EgressModel;
     errorsByPath: Map<string, string[]>;
-    /** The port lock file's new text, to write when the App is valid. */
-    lockUpdate?: { write: (text: string) => void; text: string };
+    /** Writes the port lock file's new text: done when the App is valid. */
+    writeLock?: () => void;
     /** Whether the model was built by the synthesis under way. */
     forSynthesis: boolean;
   };
@@ -247,8 +247,7 @@ export class EgressRegistry extends Construct {
     this.reportErrorsAtConstructs();
     this.printWarnings();
     if (model.problems.some((p) => p.severity === 'error')) return;
-    const update = this.memo!.lockUpdate;
-    if (update) update.write(update.text);
+    this.memo!.writeLock?.();
     if (this.rendered !== model) {
       this.rendered = model;
       const scopes = new Map(this.policies.map((p) => [p.gateway, p]));
@@ -313,8 +312,8 @@ export class EgressRegistry extends Construct {
         if (p.severity !== 'error' || p.subject === undefined) continue;
         errorsByPath.set(p.subject, [...(errorsByPath.get(p.subject) ?? []), fieldAndMessage(p, 'constructs')]);
       }
-      const lockUpdate = update !== undefined && !frozen ? { text: update, write: (text: string) => writePortLock(lock!, text) } : undefined;
-      const memo = { revision: this.revision, model, errorsByPath, lockUpdate, forSynthesis: atSynthesis };
+      const writeLock = update !== undefined && !frozen ? () => writePortLock(lock!, update) : undefined;
+      const memo = { revision: this.revision, model, errorsByPath, writeLock, forSynthesis: atSynthesis };
       // cdk8s validates the App once per chart, all within one synchronous synthesis.
       if (atSynthesis) queueMicrotask(() => (memo.forSynthesis = false));
       this.memo = memo;
