@@ -145,100 +145,87 @@ describe('partial input for a namespace', () => {
     },
   }, { version: '1.1' });
 
-  test('render warns at a Sidecar of the input that was merged from a policy the input lacks; with both, no warning', () => {
+  /** Runs `check` with the policies of gateways gw-a and gw-b (sources in mytest) in files a and b of a temporary folder. */
+  function withTwoPolicies(check: (tmp: string, a: string, b: string) => void): void {
     const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-partial-'));
     try {
       const a = join(tmp, 'a.yaml');
       const b = join(tmp, 'b.yaml');
       writeFileSync(a, policy('gw-a', 'api.example.com'));
       writeFileSync(b, policy('gw-b', 'bank.example.com'));
-      const both = runCli(['render', '--istio', a, b]);
-      expect(both.status).toBe(0);
-      const sidecars = rendered(both.stdout).filter((o) => o.kind === 'Sidecar');
-      expect(sidecars.map((s) => s.metadata.annotations['egress.cdk8s-asm-egress.io/sidecar-policies']))
-        .toEqual(['istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b', 'istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b']);
-      const previous = join(tmp, 'rendered.yaml');
-      writeFileSync(previous, sidecars.map((s) => stringify(s)).join('---\n'));
-
-      const partial = runCli(['render', '--istio', a, previous]);
-      expect(partial.status).toBe(0);
-      const warnings = lines(partial.stderr).filter((l) => l.includes('which the input lacks'));
-      expect(warnings).toEqual([
-        `${previous}:5:5: metadata.annotations.egress.cdk8s-asm-egress.io/sidecar-policies: warning: Sidecar mytest/egress-sidecar was merged from policy istio-egress/egress-by-gw-b, which the input lacks: `
-          + 'a Sidecar rendered from this input has the same name without their hosts, and whichever is applied last wins: '
-          + "render every policy with sources in namespace 'mytest' together (one asm-egress render of all their files)",
-        expect.stringMatching(/Sidecar mytest\/egress-sidecar\.app-sleep-[0-9a-f]{8} was merged from policy istio-egress\/egress-by-gw-b, which the input lacks: .*render every policy with sources in namespace 'mytest' together/),
-      ]);
-      expect(lines(runCli(['lint', a, previous]).stderr).filter((l) => l.includes('which the input lacks'))).toHaveLength(2);
-      expect(runCli(['render', '--istio', a, b, previous]).stderr).not.toContain('which the input lacks');
+      check(tmp, a, b);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
-  });
+  }
 
-  test('without Sidecars in the input, one line per namespace names the policies its Sidecars were merged from', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-partial-'));
-    try {
-      const a = join(tmp, 'a.yaml');
-      const b = join(tmp, 'b.yaml');
-      writeFileSync(a, policy('gw-a', 'api.example.com'));
-      writeFileSync(b, policy('gw-b', 'bank.example.com'));
-      const run = runCli(['render', '--istio', a, b]);
-      expect(run.status).toBe(0);
-      // Two Sidecars in mytest (the selector's and the rest of the namespace's), one line, at the first source there.
-      expect(lines(run.stderr)).toEqual([
-        `${a}:12:11: spec.egressRules[0].from[0].namespace: warning: the Sidecars of namespace 'mytest' are merged from 2 policies of this input `
-        + '(istio-egress/egress-by-gw-a, istio-egress/egress-by-gw-b) only: a policy with sources there that the input lacks is left out of them, '
-        + "and of two such renders the Sidecar applied last wins: render every policy with sources in namespace 'mytest' together; "
-        + "to have this checked, add the cluster's Sidecars to the input (kubectl get sidecars -A -o yaml | asm-egress render --istio FILE... -)",
-      ]);
-      expect(runCli(['render', '--istio', '--quiet', a, b]).stderr).toBe('');
-      // Without --istio, no Sidecar and no line.
-      expect(runCli(['render', a, b]).stderr).toBe('');
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  });
+  test('render warns at a Sidecar of the input that was merged from a policy the input lacks; with both, no warning', () => withTwoPolicies((tmp, a, b) => {
+    const both = runCli(['render', '--istio', a, b]);
+    expect(both.status).toBe(0);
+    const sidecars = rendered(both.stdout).filter((o) => o.kind === 'Sidecar');
+    expect(sidecars.map((s) => s.metadata.annotations['egress.cdk8s-asm-egress.io/sidecar-policies']))
+      .toEqual(['istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b', 'istio-egress/egress-by-gw-a\nistio-egress/egress-by-gw-b']);
+    const previous = join(tmp, 'rendered.yaml');
+    writeFileSync(previous, sidecars.map((s) => stringify(s)).join('---\n'));
 
-  test('the cluster\'s Sidecars on standard input (kubectl get sidecars -A -o yaml | asm-egress render --istio FILE... -) are checked', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'asm-egress-partial-'));
-    try {
-      const a = join(tmp, 'a.yaml');
-      const b = join(tmp, 'b.yaml');
-      writeFileSync(a, policy('gw-a', 'api.example.com'));
-      writeFileSync(b, policy('gw-b', 'bank.example.com'));
-      const both = runCli(['render', '--istio', a, b]);
-      const sidecars = rendered(both.stdout).filter((o) => o.kind === 'Sidecar');
-      // As kubectl prints them: a List, with the metadata that the API server sets.
-      const fromCluster = stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: sidecars.map((s, i) => ({
-          ...s,
-          metadata: { ...s.metadata, creationTimestamp: '2026-01-01T00:00:00Z', generation: 1, resourceVersion: String(100 + i), uid: `00000000-0000-0000-0000-00000000000${i}` },
-        })),
-        metadata: { resourceVersion: '' },
-      }, { version: '1.1' });
+    const partial = runCli(['render', '--istio', a, previous]);
+    expect(partial.status).toBe(0);
+    const warnings = lines(partial.stderr).filter((l) => l.includes('which the input lacks'));
+    expect(warnings).toEqual([
+      `${previous}:5:5: metadata.annotations.egress.cdk8s-asm-egress.io/sidecar-policies: warning: Sidecar mytest/egress-sidecar was merged from policy istio-egress/egress-by-gw-b, which the input lacks: `
+        + 'a Sidecar rendered from this input has the same name without their hosts, and whichever is applied last wins: '
+        + "render every policy with sources in namespace 'mytest' together (one asm-egress render of all their files)",
+      expect.stringMatching(/Sidecar mytest\/egress-sidecar\.app-sleep-[0-9a-f]{8} was merged from policy istio-egress\/egress-by-gw-b, which the input lacks: .*render every policy with sources in namespace 'mytest' together/),
+    ]);
+    expect(lines(runCli(['lint', a, previous]).stderr).filter((l) => l.includes('which the input lacks'))).toHaveLength(2);
+    expect(runCli(['render', '--istio', a, b, previous]).stderr).not.toContain('which the input lacks');
+  }));
 
-      const partial = runCli(['render', '--istio', a, '-'], fromCluster);
-      expect(partial.status).toBe(0);
-      const warnings = lines(partial.stderr);
-      expect(warnings.filter((l) => l.includes('which the input lacks'))).toEqual([
-        expect.stringMatching(/^<stdin>:\d+:\d+: items\[0\]\.metadata\.annotations\.egress\.cdk8s-asm-egress\.io\/sidecar-policies: warning: Sidecar mytest\/egress-sidecar was merged from policy istio-egress\/egress-by-gw-b, which the input lacks/),
-        expect.stringMatching(/^<stdin>:\d+:\d+: .*Sidecar mytest\/egress-sidecar\.app-sleep-[0-9a-f]{8} was merged from policy istio-egress\/egress-by-gw-b, which the input lacks/),
-      ]);
-      // Checked: the line for unchecked Sidecars gives way; the cluster's Sidecars are read, not written.
-      expect(partial.stderr).not.toContain('to have this checked');
-      expect(warnings).toContain('<stdin>:4:5: warning: skipped 2 objects that are not ASMEgressTrafficPolicy: 2 Sidecar');
+  test('without Sidecars in the input, one line per namespace names the policies its Sidecars were merged from', () => withTwoPolicies((_tmp, a, b) => {
+    const run = runCli(['render', '--istio', a, b]);
+    expect(run.status).toBe(0);
+    // Two Sidecars in mytest (the selector's and the rest of the namespace's), one line, at the first source there.
+    expect(lines(run.stderr)).toEqual([
+      `${a}:12:11: spec.egressRules[0].from[0].namespace: warning: the Sidecars of namespace 'mytest' are merged from 2 policies of this input `
+      + '(istio-egress/egress-by-gw-a, istio-egress/egress-by-gw-b) only: a policy with sources there that the input lacks is left out of them, '
+      + "and of two such renders the Sidecar applied last wins: render every policy with sources in namespace 'mytest' together; "
+      + "to have this checked, add the cluster's Sidecars to the input (kubectl get sidecars -A -o yaml | asm-egress render --istio FILE... -)",
+    ]);
+    expect(runCli(['render', '--istio', '--quiet', a, b]).stderr).toBe('');
+    // Without --istio, no Sidecar and no line.
+    expect(runCli(['render', a, b]).stderr).toBe('');
+  }));
 
-      const whole = runCli(['render', '--istio', a, b, '-'], fromCluster);
-      expect(whole.status).toBe(0);
-      expect(lines(whole.stderr)).toEqual(['<stdin>:4:5: warning: skipped 2 objects that are not ASMEgressTrafficPolicy: 2 Sidecar']);
-      expect(rendered(whole.stdout)).toEqual(rendered(both.stdout));
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  });
+  test('the cluster\'s Sidecars on standard input (kubectl get sidecars -A -o yaml | asm-egress render --istio FILE... -) are checked', () => withTwoPolicies((_tmp, a, b) => {
+    const both = runCli(['render', '--istio', a, b]);
+    const sidecars = rendered(both.stdout).filter((o) => o.kind === 'Sidecar');
+    // As kubectl prints them: a List, with the metadata that the API server sets.
+    const fromCluster = stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: sidecars.map((s, i) => ({
+        ...s,
+        metadata: { ...s.metadata, creationTimestamp: '2026-01-01T00:00:00Z', generation: 1, resourceVersion: String(100 + i), uid: `00000000-0000-0000-0000-00000000000${i}` },
+      })),
+      metadata: { resourceVersion: '' },
+    }, { version: '1.1' });
+
+    const partial = runCli(['render', '--istio', a, '-'], fromCluster);
+    expect(partial.status).toBe(0);
+    const warnings = lines(partial.stderr);
+    expect(warnings.filter((l) => l.includes('which the input lacks'))).toEqual([
+      expect.stringMatching(/^<stdin>:\d+:\d+: items\[0\]\.metadata\.annotations\.egress\.cdk8s-asm-egress\.io\/sidecar-policies: warning: Sidecar mytest\/egress-sidecar was merged from policy istio-egress\/egress-by-gw-b, which the input lacks/),
+      expect.stringMatching(/^<stdin>:\d+:\d+: .*Sidecar mytest\/egress-sidecar\.app-sleep-[0-9a-f]{8} was merged from policy istio-egress\/egress-by-gw-b, which the input lacks/),
+    ]);
+    // Checked: the line for unchecked Sidecars gives way; the cluster's Sidecars are read, not written.
+    expect(partial.stderr).not.toContain('to have this checked');
+    expect(warnings).toContain('<stdin>:4:5: warning: skipped 2 objects that are not ASMEgressTrafficPolicy: 2 Sidecar');
+
+    const whole = runCli(['render', '--istio', a, b, '-'], fromCluster);
+    expect(whole.status).toBe(0);
+    expect(lines(whole.stderr)).toEqual(['<stdin>:4:5: warning: skipped 2 objects that are not ASMEgressTrafficPolicy: 2 Sidecar']);
+    expect(rendered(whole.stdout)).toEqual(rendered(both.stdout));
+  }));
 });
 
 describe('asm-egress render --ambient', () => {
